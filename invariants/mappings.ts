@@ -1,0 +1,50 @@
+/**
+ * Shared queries the invariants ask of a state: which processes map a page,
+ * which GUP slots hold it. Read-only; allocation-free on the hot path.
+ */
+import * as L from '../model/layout.js';
+import type { StateView } from '../model/view.js';
+
+/** Does the PTE (mm, va) resolve to a page frame (present, protnone, swap or migration entry)? */
+export function resolves(v: StateView, m: number, va: number): boolean {
+  return v.kind(m, va) !== L.PTE_NONE;
+}
+
+/** Number of distinct processes whose page tables map page p. */
+export function mappingMms(v: StateView, p: number): number {
+  let n = 0;
+  for (let m = 0; m < v.lay.nMm; m++) {
+    for (let va = 0; va < v.lay.nVa; va++) {
+      if (resolves(v, m, va) && v.pfn(m, va) === p) {
+        n++;
+        break;
+      }
+    }
+  }
+  return n;
+}
+
+/** The one process mapping p, or -1 (none) / -2 (several). */
+export function mapper(v: StateView, p: number): number {
+  let who = -1;
+  for (let m = 0; m < v.lay.nMm; m++) {
+    for (let va = 0; va < v.lay.nVa; va++) {
+      if (resolves(v, m, va) && v.pfn(m, va) === p) {
+        if (who >= 0 && who !== m) return -2;
+        who = m;
+      }
+    }
+  }
+  return who;
+}
+
+/** Names of the processes and VAs mapping p, e.g. `P0:A, P1:A`. */
+export function mappingNames(v: StateView, p: number, processes: readonly string[], vas: readonly string[]): string {
+  const out: string[] = [];
+  for (let m = 0; m < v.lay.nMm; m++) {
+    for (let va = 0; va < v.lay.nVa; va++) {
+      if (resolves(v, m, va) && v.pfn(m, va) === p) out.push(`${processes[m]}:${vas[va]}`);
+    }
+  }
+  return out.length ? out.join(', ') : 'nobody';
+}

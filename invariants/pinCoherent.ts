@@ -1,0 +1,38 @@
+/**
+ * pin-coherent (reference §E.2.1, DESIGN.md §5): while a FOLL_PIN is held
+ * and userspace has not itself unmapped, zapped or exited the VA, the VA
+ * resolves to the pinned page — so what the device writes, the process
+ * reads. Meant for R/W pins from 5.9 (fork copies pinned pages) and for
+ * every anon FOLL_PIN from 5.19 (PageAnonExclusive + unshare).
+ */
+import * as L from '../model/layout.js';
+import type { MmModel } from '../model/mmModel.js';
+import type { StateView } from '../model/view.js';
+import type { Invariant } from './types.js';
+
+function broken(m: MmModel, v: StateView): number {
+  const pins = m.cfg.pins;
+  for (let i = 0; i < pins.length; i++) {
+    const pin = pins[i]!;
+    if (!pin.foll_pin || v.pinState(i) !== L.PIN_HELD) continue;
+    if ((v.pinGhost(i) & L.PING_USER_UNMAPPED) !== 0 || !v.alive(pin.mm)) continue;
+    if (v.kind(pin.mm, pin.va) === L.PTE_NONE || v.pfn(pin.mm, pin.va) !== v.pinPfn(i)) return i;
+  }
+  return -1;
+}
+
+export const pinCoherent: Invariant = {
+  name: 'pin-coherent',
+  title: 'a held pin stays on the page its VA maps, unless userspace unmapped it',
+  meantFrom: 'R/W pins: 5.9 (70e806e4e645) except the GUP-fast/fork race until 5.11; all anon pins: 5.19',
+  ref: 'reference §E.2.1, §C.2 rows 3, 5, 6',
+  make: (m) => (v) => broken(m, v) < 0,
+  explain(m, v) {
+    const i = broken(m, v);
+    const pin = m.cfg.pins[i]!;
+    const who = m.cfg.processes[pin.mm];
+    const va = m.cfg.vas[pin.va];
+    const now = v.kind(pin.mm, pin.va) === L.PTE_NONE ? 'nothing' : `page#${v.pfn(pin.mm, pin.va)}`;
+    return `${pin.name} holds page#${v.pinPfn(i)} but ${who}'s ${va} maps ${now}: what the device writes, ${who} never reads.`;
+  },
+};

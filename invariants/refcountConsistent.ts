@@ -1,0 +1,63 @@
+/**
+ * refcount-consistent (reference §A.1, §E.2.6): every allocated page's
+ * refcount is exactly its mappings + swapcache + FOLL_GET references +
+ * transient references held by running code + 1024 per FOLL_PIN, its
+ * mapcount is its present PTEs, nothing is freed while mapped or pinned,
+ * and nothing allocated is left without a holder (a leak). All eras.
+ */
+import * as L from '../model/layout.js';
+import type { MmModel } from '../model/mmModel.js';
+import type { StateView } from '../model/view.js';
+import type { Invariant } from './types.js';
+
+interface Counts { maps: number; gets: number; pins: number; transient: number }
+
+function expected(m: MmModel, v: StateView, p: number): Counts {
+  const c: Counts = { maps: 0, gets: 0, pins: 0, transient: 0 };
+  for (let mm = 0; mm < v.lay.nMm; mm++) {
+    for (let va = 0; va < v.lay.nVa; va++) {
+      const k = v.kind(mm, va);
+      if ((k === L.PTE_PRESENT || k === L.PTE_PROTNONE) && v.pfn(mm, va) === p) c.maps++;
+    }
+  }
+  m.cfg.pins.forEach((pin, i) => {
+    if (v.pinHolds(i) && v.pinPfn(i) === p) {
+      if (pin.foll_pin) c.pins++;
+      else c.gets++;
+    }
+  });
+  for (let a = 0; a < v.lay.nActors; a++) {
+    if (v.act(a, L.A_HOLD) === p) c.transient++;
+    if (v.act(a, L.A_NEW) === p) c.transient++;
+  }
+  return c;
+}
+
+/** A description of the first inconsistency, or '' if none. */
+function problem(m: MmModel, v: StateView): string {
+  if (v.b[L.G_BAD_FREE] !== 0) return `page#${v.b[L.G_BAD_FREE]! - 1} was freed while still mapped.`;
+  for (let p = 1; p < v.lay.nFrames; p++) {
+    const c = expected(m, v, p);
+    if (!v.hasFlag(p, L.PGF_ALLOC)) {
+      if (c.maps + c.gets + c.pins + c.transient > 0) return `page#${p} is free but still mapped or referenced.`;
+      continue;
+    }
+    const swap = v.hasFlag(p, L.PGF_SWAPCACHE) ? 1 : 0;
+    const refs = c.maps + swap + c.gets + c.transient;
+    if (v.page(p, L.PG_REFS) !== refs || v.page(p, L.PG_PINS) !== c.pins) {
+      return `page#${p} refcount ${v.refcount(p)}, but its holders account for ${refs + L.GUP_PIN_COUNTING_BIAS * c.pins}.`;
+    }
+    if (v.mapcount(p) !== c.maps) return `page#${p} mapcount ${v.mapcount(p)}, but ${c.maps} PTEs map it.`;
+    if (v.refcount(p) === 0) return `page#${p} has no holder left but was never freed (leak).`;
+  }
+  return '';
+}
+
+export const refcountConsistent: Invariant = {
+  name: 'refcount-consistent',
+  title: 'refcount and mapcount account exactly for their holders; no use-after-free, no leak',
+  meantFrom: 'all eras',
+  ref: 'reference §A.1, §E.2.6',
+  make: (m) => (v) => problem(m, v) === '',
+  explain: (m, v) => problem(m, v),
+};

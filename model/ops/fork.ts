@@ -1,0 +1,163 @@
+/**
+ * fork(): dup_mmap → copy_page_range → copy_present_pte(s) (reference §B.3).
+ *
+ * Steps: `begin` (mmap_write_lock, the child's VMAs, and since 5.11
+ * raw_write_seqcount_begin(&mm->write_protect_seq)); one `copy` step per
+ * present PTE; `end` (seqcount end, flush, unlock, the child runs). In
+ * 5.9–5.10 the per-PTE copy is split into `check` (has_pinned &&
+ * page_maybe_dma_pinned) and `dup` (wrprotect + share, or copy), both under
+ * the PTL but not atomic for lockless GUP-fast: that split is what makes
+ * the GUP-fast vs fork race of reference §C.2 row 4 reachable.
+ */
+import * as L from '../layout.js';
+import { allocPage, mapNewAnon, newPteFlags } from '../pages.js';
+import { LOC_ALLOC, step } from '../step.js';
+import type { Ctx } from '../step.js';
+import type { StateView } from '../view.js';
+import { finish, fp, fpBase, goto } from './common.js';
+
+/** VA whose PTE fork must copy at or after the cursor, or nVa when done. */
+function nextToCopy(v: StateView, m: number, from: number): number {
+  for (let va = from; va < v.lay.nVa; va++) {
+    const vma = v.vma(m, va);
+    if ((vma & L.VMA_MAPPED) === 0 || (vma & (L.VMA_DONTCOPY | L.VMA_WIPEONFORK)) !== 0) continue;
+    if (v.kind(m, va) !== L.PTE_NONE) return va;
+  }
+  return v.lay.nVa;
+}
+
+/** Should fork give the child its own copy? (E2+: fork-copy-pinned; E5+: folio_try_dup_anon_rmap -EBUSY) */
+function mustCopy(v: StateView, c: Ctx, p: number): boolean {
+  if (p === L.ZERO_PFN || !c.k.forkCopyPinned) return false;
+  const maybePinned = v.mm(c.mm, L.MM_HAS_PINNED) !== 0 && v.maybePinned(p);
+  if (c.k.pae) return maybePinned && v.pae(p);
+  return maybePinned;
+}
+
+function shareOne(v: StateView, c: Ctx, va: number): void {
+  const m = c.mm;
+  const child = c.instr.child;
+  const p = v.pfn(m, va);
+  const flags = v.pteFlags(m, va);
+  if (p !== L.ZERO_PFN) {
+    v.getRef(p); // folio_get / get_page
+    v.addMap(p, 1); // page_dup_rmap / folio_try_dup_anon_rmap
+    // 5.19+: __folio_try_dup_anon_rmap clears PageAnonExclusive (it cannot fail here:
+    // mustCopy() took the -EBUSY case), so copy_present_ptes' VM_WARN_ON cannot fire.
+    if (c.k.pae) v.setFlag(p, L.PGF_PAE, false);
+  }
+  // is_cow_mapping && pte_write: write-protect both (ptep_set_wrprotect on the parent).
+  v.setPteFlags(m, va, flags & ~L.PTEF_WRITE);
+  v.setPte(child, va, L.PTE_PRESENT, p, flags & ~L.PTEF_WRITE);
+}
+
+function copyOne(v: StateView, c: Ctx, va: number): void {
+  const m = c.mm;
+  const p = v.pfn(m, va);
+  const q = allocPage(v, v.page(p, L.PG_CONTENT));
+  // copy_present_page: the child gets a new exclusive page; the parent's PTE is untouched.
+  mapNewAnon(v, c, c.instr.child, va, q, newPteFlags(v, c.instr.child, va, true));
+}
+
+/** Life of the child and the VMAs it inherits (DONTCOPY skipped, WIPEONFORK empty). */
+function dupVmas(v: StateView, c: Ctx): void {
+  const child = c.instr.child;
+  v.setMm(child, L.MM_ALIVE, L.LIFE_FORKING);
+  for (let va = 0; va < v.lay.nVa; va++) {
+    const vma = v.vma(c.mm, va);
+    if ((vma & L.VMA_MAPPED) !== 0 && (vma & L.VMA_DONTCOPY) === 0) v.setVma(child, va, vma);
+  }
+}
+
+function fpFork(v: StateView, c: Ctx, out: number[]): void {
+  fpBase(c, out);
+  out.push(fp.mm(c.mm), fp.mm(c.instr.child));
+  const va = v.act(c.actor, L.A_CUR);
+  if (va < v.lay.nVa) {
+    out.push(fp.pte(v, c.mm, va), fp.pte(v, c.instr.child, va), LOC_ALLOC);
+    if (v.kind(c.mm, va) !== L.PTE_NONE) out.push(fp.page(v.pfn(c.mm, va)));
+  }
+}
+
+export const forkBegin = step({
+  name: 'fork.begin',
+  fn: 'dup_mmap',
+  cite: 'reference §B.3: mmap_write_lock(oldmm); raw_write_seqcount_begin (57efa1fe5957, 5.11+)',
+  guard: (v, c) => v.canWrite(c.mm),
+  effect(v, c) {
+    v.setMm(c.mm, L.MM_MMAP_WRITER, 1);
+    dupVmas(v, c);
+    if (c.k.wpSeq) v.setMm(c.mm, L.MM_WPSEQ, (v.mm(c.mm, L.MM_WPSEQ) + 1) & 0xff);
+    v.setAct(c.actor, L.A_CUR, nextToCopy(v, c.mm, 0));
+    goto(v, c, forkCopy);
+  },
+  footprint: fpFork,
+  explain: (_b, a, c) => (c.k.wpSeq ? `write_protect_seq -> ${a.mm(c.mm, L.MM_WPSEQ)} (odd)` : undefined),
+});
+
+/** 5.9–5.10 only: the pin check and the write-protect are separate for GUP-fast. */
+const splitCheck = (c: Ctx): boolean => c.k.forkCopyPinned && !c.k.wpSeq;
+
+export const forkCopy = step({
+  name: 'fork.copy',
+  fn: 'copy_present_pte',
+  cite: 'reference §B.3 per era: share (≤5.8), copy maybe-pinned (70e806e4e645), folio_try_dup_anon_rmap (fb3d824d1a46)',
+  guard: () => true,
+  effect(v, c) {
+    const va = v.act(c.actor, L.A_CUR);
+    if (va >= v.lay.nVa) return goto(v, c, forkEnd);
+    const p = v.pfn(c.mm, va);
+    if (splitCheck(c)) {
+      v.setActFlag(c.actor, mustCopy(v, c, p) ? L.AF_DECIDED_COPY : L.AF_DECIDED_SHARE, true);
+      return goto(v, c, forkDup);
+    }
+    if (mustCopy(v, c, p)) copyOne(v, c, va);
+    else shareOne(v, c, va);
+    v.setAct(c.actor, L.A_CUR, nextToCopy(v, c.mm, va + 1));
+  },
+  footprint: fpFork,
+  explain(b, _a, c) {
+    const va = b.act(c.actor, L.A_CUR);
+    if (va >= b.lay.nVa) return undefined;
+    const p = b.pfn(c.mm, va);
+    const name = c.cfg.vas[va];
+    const pinned = `has_pinned=${b.mm(c.mm, L.MM_HAS_PINNED)} refcount=${b.refcount(p)}`;
+    if (splitCheck(c)) return `${name}: ${pinned} -> ${mustCopy(b, c, p) ? 'copy' : 'share'}`;
+    return mustCopy(b, c, p) ? `${name}: page#${p} maybe pinned -> copy for child` : `${name}: share page#${p}, both R/O`;
+  },
+});
+
+export const forkDup = step({
+  name: 'fork.dup',
+  fn: 'copy_present_page',
+  cite: 'reference §B.3 5.9 final-5.10 (f3c64eda3e50): wrprotect after the pin check',
+  guard: () => true,
+  effect(v, c) {
+    const va = v.act(c.actor, L.A_CUR);
+    if (v.actFlag(c.actor, L.AF_DECIDED_COPY)) copyOne(v, c, va);
+    else shareOne(v, c, va);
+    v.setActFlag(c.actor, L.AF_DECIDED_COPY | L.AF_DECIDED_SHARE, false);
+    v.setAct(c.actor, L.A_CUR, nextToCopy(v, c.mm, va + 1));
+    goto(v, c, forkCopy);
+  },
+  footprint: fpFork,
+  explain: (b, _a, c) => {
+    const va = b.act(c.actor, L.A_CUR);
+    return b.actFlag(c.actor, L.AF_DECIDED_COPY) ? `${c.cfg.vas[va]}: copy for child` : `${c.cfg.vas[va]}: share page#${b.pfn(c.mm, va)}, both R/O`;
+  },
+});
+
+export const forkEnd = step({
+  name: 'fork.end',
+  fn: 'dup_mmap',
+  cite: 'reference §B.3: raw_write_seqcount_end, flush_tlb_mm, mmap_write_unlock',
+  guard: () => true,
+  effect(v, c) {
+    if (c.k.wpSeq) v.setMm(c.mm, L.MM_WPSEQ, (v.mm(c.mm, L.MM_WPSEQ) + 1) & 0xff);
+    v.setMm(c.mm, L.MM_MMAP_WRITER, 0);
+    v.setMm(c.instr.child, L.MM_ALIVE, L.LIFE_ALIVE);
+    finish(v, c);
+  },
+  footprint: fpFork,
+  explain: (_b, a, c) => (c.k.wpSeq ? `write_protect_seq -> ${a.mm(c.mm, L.MM_WPSEQ)}; ${c.cfg.processes[c.instr.child]} runs` : `${c.cfg.processes[c.instr.child]} runs`),
+});

@@ -1,0 +1,110 @@
+/**
+ * Slow GUP: __get_user_pages → follow_page_pte / faultin_page (reference
+ * §B.4), for `pin VA` (FOLL_PIN) and `get VA` (FOLL_GET), and as the
+ * fallback of GUP-fast.
+ *
+ * `entry` takes mmap_lock(R) and sets has_pinned/MMF_HAS_PINNED; `follow`
+ * is one PTL section that either grabs the page or asks for a fault (write
+ * fault for FOLL_WRITE on a R/O PTE, unshare fault for a R/O pin of a
+ * non-exclusive anon page on 5.19+), after which it runs again.
+ */
+import * as L from '../layout.js';
+import { grab } from '../pages.js';
+import { step } from '../step.js';
+import type { Ctx } from '../step.js';
+import type { StateView } from '../view.js';
+import { callFault, finish, fp, fpVa, goto } from './common.js';
+import { faultEntry } from './fault.js';
+
+export const ASSERT_FOLLOW_PAGE_PTE = 1; // follow_page_pte: VM_BUG_ON_PAGE(FOLL_PIN && anon && !PAE)
+
+/** FOLL_WRITE, including 5.8's should_force_cow_break (every private anon VMA is a COW mapping). */
+export function follWrite(c: Ctx): boolean {
+  return c.pin!.write || c.k.forceCowBreak;
+}
+
+/**
+ * gup_must_unshare (5.19+; c89357e27f20, a7f226604170; non-anon long-term
+ * since 84209e87c696): only R/O FOLL_PIN, only pages not known exclusive.
+ */
+export function mustUnshare(v: StateView, c: Ctx, p: number): boolean {
+  const pin = c.pin!;
+  if (!c.k.unshare || !pin.foll_pin || follWrite(c)) return false;
+  if (p === L.ZERO_PFN || !v.isAnon(p)) return pin.longterm && c.k.longtermUnshareNonanon;
+  return !v.pae(p);
+}
+
+export const gupEntry = step({
+  name: 'gup.entry',
+  fn: '__get_user_pages_locked',
+  cite: 'reference §B.4 step 1: mmap_read_lock; mm_set_has_pinned_flag (008cfe4418b3/a458b76a4171)',
+  guard: (v, c) => v.canRead(c.mm),
+  effect(v, c) {
+    v.lockRead(c.mm);
+    if (c.pin!.foll_pin && c.k.hasPinned) v.setMm(c.mm, L.MM_HAS_PINNED, 1);
+    if (follWrite(c)) v.setActFlag(c.actor, L.AF_FOLL_WRITE, true);
+    goto(v, c, gupFollow);
+  },
+  footprint(v, c, out) {
+    fpVa(v, c, out);
+    out.push(fp.pin(c.instr.pin));
+  },
+  explain: (b, _a, c) =>
+    c.k.forceCowBreak && !c.pin!.write ? 'should_force_cow_break: FOLL_WRITE added' : c.pin!.foll_pin && c.k.hasPinned && !b.mm(c.mm, L.MM_HAS_PINNED) ? 'set MMF_HAS_PINNED' : undefined,
+});
+
+function fail(v: StateView, c: Ctx): void {
+  v.setPin(c.instr.pin, L.PIN_FAILED, 0);
+  v.unlockRead(c.mm);
+  finish(v, c);
+}
+
+/** What follow_page_pte does with the current PTE: a code for effect and explain alike. */
+const F_FAIL = 0;
+const F_FAULT_WRITE = 1;
+const F_FAULT_READ = 2;
+const F_UNSHARE = 3;
+const F_GRAB = 4;
+
+function followDecision(v: StateView, c: Ctx): number {
+  const m = c.mm;
+  const va = c.instr.va;
+  if (v.actFlag(c.actor, L.AF_SEGV) || (v.vma(m, va) & L.VMA_MAPPED) === 0) return F_FAIL;
+  if (!v.present(m, va)) return v.actFlag(c.actor, L.AF_FOLL_WRITE) ? F_FAULT_WRITE : F_FAULT_READ;
+  if (v.actFlag(c.actor, L.AF_FOLL_WRITE) && !v.writable(m, va)) return F_FAULT_WRITE; // can_follow_write_pte
+  if (!v.writable(m, va) && mustUnshare(v, c, v.pfn(m, va))) return F_UNSHARE; // -EMLINK
+  return F_GRAB;
+}
+
+export const gupFollow = step({
+  name: 'gup.follow',
+  fn: 'follow_page_pte',
+  cite: 'reference §B.4 step 3 (under PTL): can_follow_write_pte, gup_must_unshare -> -EMLINK, try_grab_folio',
+  guard: () => true,
+  effect(v, c) {
+    const d = followDecision(v, c);
+    if (d === F_FAIL) return fail(v, c);
+    if (d !== F_GRAB) return callFault(v, c, faultEntry, gupFollow, d === F_FAULT_WRITE, d === F_UNSHARE, true);
+    const p = v.pfn(c.mm, c.instr.va);
+    if (c.k.pae && c.pin!.foll_pin && p !== L.ZERO_PFN && v.isAnon(p) && !v.pae(p)) v.fireAssert(ASSERT_FOLLOW_PAGE_PTE);
+    grab(v, c, p);
+    v.setPin(c.instr.pin, L.PIN_HELD, p);
+    v.unlockRead(c.mm);
+    finish(v, c);
+  },
+  footprint(v, c, out) {
+    fpVa(v, c, out);
+    out.push(fp.pin(c.instr.pin));
+  },
+  explain(b, a, c) {
+    const d = followDecision(b, c);
+    const p = b.pfn(c.mm, c.instr.va);
+    switch (d) {
+      case F_FAIL: return '-EFAULT';
+      case F_FAULT_WRITE: return b.present(c.mm, c.instr.va) ? 'PTE R/O, FOLL_WRITE -> write fault' : 'no PTE -> write fault';
+      case F_FAULT_READ: return 'no PTE -> fault';
+      case F_UNSHARE: return `R/O pin, page#${p} not exclusive -> unshare fault`;
+      default: return `${c.pin!.foll_pin ? 'pin' : 'get'} page#${p}: refcount ${b.refcount(p)} -> ${a.refcount(p)}`;
+    }
+  },
+});

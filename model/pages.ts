@@ -1,0 +1,135 @@
+/**
+ * Page-frame bookkeeping shared by the operations: allocation, references,
+ * mapping and zapping, with the refcount rules of reference §A.1 (1 per
+ * present PTE, +1 per FOLL_GET, +1024 per FOLL_PIN, +1 for the swapcache,
+ * transient refs held by running code).
+ */
+import * as L from './layout.js';
+import type { Ctx } from './step.js';
+import type { StateView } from './view.js';
+import { PincowError } from './errors.js';
+
+/** Allocate the lowest free frame as a new anon page with one reference (alloc_anon_folio). */
+export function allocPage(v: StateView, content: number): number {
+  for (let p = 1; p < v.lay.nFrames; p++) {
+    if (!v.hasFlag(p, L.PGF_ALLOC)) {
+      v.setPage(p, L.PG_REFS, 1);
+      v.setPage(p, L.PG_PINS, 0);
+      v.setPage(p, L.PG_MAPCOUNT, 0);
+      v.setPage(p, L.PG_FLAGS, L.PGF_ALLOC | L.PGF_ANON);
+      v.setPage(p, L.PG_CONTENT, content);
+      return p;
+    }
+  }
+  throw new PincowError('invalid-scenario', `the model ran out of page frames (${v.lay.nFrames - 1}); raise "pages" in the scenario`);
+}
+
+/** Is pfn mapped by any PTE (present, protnone, swap or migration entry)? */
+function stillReferenced(v: StateView, p: number): boolean {
+  for (let m = 0; m < v.lay.nMm; m++) {
+    for (let va = 0; va < v.lay.nVa; va++) {
+      if (v.kind(m, va) !== L.PTE_NONE && v.pfn(m, va) === p) return true;
+    }
+  }
+  return false;
+}
+
+function freeIfUnreferenced(v: StateView, p: number): void {
+  if (p === L.ZERO_PFN || v.refcount(p) !== 0) return;
+  // Ghost check: a page may only be freed once nothing maps it (refcount-consistent).
+  if (stillReferenced(v, p) && v.b[L.G_BAD_FREE] === 0) v.b[L.G_BAD_FREE] = 1 + p;
+  v.setPage(p, L.PG_FLAGS, 0);
+  v.setPage(p, L.PG_MAPCOUNT, 0);
+  v.setPage(p, L.PG_CONTENT, 0);
+}
+
+/** put_page / folio_put: drop one plain reference, free at zero. */
+export function putPage(v: StateView, p: number): void {
+  if (p === L.ZERO_PFN || p === L.NO_PFN) return;
+  v.setPage(p, L.PG_REFS, v.page(p, L.PG_REFS) - 1);
+  freeIfUnreferenced(v, p);
+}
+
+/** gup_put_folio(FOLL_PIN) on a small folio: refcount -= GUP_PIN_COUNTING_BIAS. */
+export function unpinPage(v: StateView, p: number): void {
+  v.setPage(p, L.PG_PINS, v.page(p, L.PG_PINS) - 1);
+  freeIfUnreferenced(v, p);
+}
+
+/**
+ * try_grab_folio for the slot's kind: FOLL_PIN adds the bias, FOLL_GET one
+ * reference.
+ */
+export function grab(v: StateView, c: Ctx, p: number): void {
+  const pin = c.pin!;
+  // The zeropage is never freed; its refcount (raised by pins until
+  // c8070b787519) is not modelled: nothing in the model reads it.
+  if (p === L.ZERO_PFN) return;
+  if (pin.foll_pin) v.setPage(p, L.PG_PINS, v.page(p, L.PG_PINS) + 1);
+  else v.getRef(p);
+}
+
+/** Drop what grab() took (unpin_user_page / put_page). */
+export function ungrab(v: StateView, c: Ctx, p: number): void {
+  const pin = c.pin!;
+  if (p === L.ZERO_PFN) return;
+  if (pin.foll_pin) unpinPage(v, p);
+  else putPage(v, p);
+}
+
+/** Map a freshly allocated exclusive anon page (folio_add_new_anon_rmap with RMAP_EXCLUSIVE). */
+export function mapNewAnon(v: StateView, c: Ctx, m: number, va: number, p: number, ptef: number): void {
+  v.addMap(p, 1);
+  if (c.k.pae) v.setFlag(p, L.PGF_PAE, true);
+  v.setPte(m, va, L.PTE_PRESENT, p, ptef);
+  v.setVma(m, va, v.vma(m, va) | L.VMA_ANON_VMA);
+}
+
+/** PTE flags for a new writable anon mapping: writable+dirty if VM_WRITE (maybe_mkwrite). */
+export function newPteFlags(v: StateView, m: number, va: number, write: boolean): number {
+  return write && (v.vma(m, va) & L.VMA_WRITE) !== 0 ? L.PTEF_WRITE | L.PTEF_DIRTY : 0;
+}
+
+/**
+ * zap_pte_range for one PTE: clear it, drop the rmap and the PTE's
+ * reference (the kernel defers the put until after the TLB flush; nothing
+ * in the model can observe the page between the two).
+ */
+export function zapPte(v: StateView, m: number, va: number): void {
+  const kind = v.kind(m, va);
+  const p = v.pfn(m, va);
+  v.setPte(m, va, L.PTE_NONE, 0, 0);
+  if (kind !== L.PTE_PRESENT && kind !== L.PTE_PROTNONE) return;
+  if (p === L.ZERO_PFN) return; // special: no rmap, no refcount
+  v.addMap(p, -1);
+  putPage(v, p);
+}
+
+/** Userspace itself unmapped (mm, va): pins taken through it are exempt from pin-coherent. */
+export function markUserUnmapped(v: StateView, c: Ctx, m: number, va: number | undefined): void {
+  c.cfg.pins.forEach((pin, i) => {
+    if (pin.mm === m && (va === undefined || pin.va === va)) v.setPinGhost(i, v.pinGhost(i) | L.PING_USER_UNMAPPED);
+  });
+}
+
+/**
+ * Ghost check for no-missed-cow: mm `m` writes page p; the write is a
+ * missed COW if another process maps p or holds a GUP reference on it.
+ */
+export function noteWrite(v: StateView, c: Ctx, m: number, p: number): void {
+  if (p === L.ZERO_PFN || v.b[L.G_MISSED_COW] !== 0) return;
+  let leak = false;
+  for (let o = 0; o < v.lay.nMm && !leak; o++) {
+    if (o === m) continue;
+    for (let va = 0; va < v.lay.nVa; va++) {
+      if (v.kind(o, va) !== L.PTE_NONE && v.pfn(o, va) === p) leak = true;
+    }
+  }
+  c.cfg.pins.forEach((pin, i) => {
+    if (pin.mm !== m && v.pinHolds(i) && v.pinPfn(i) === p) leak = true;
+  });
+  if (leak) {
+    v.b[L.G_MISSED_COW] = 1 + m;
+    v.b[L.G_MISSED_COW_PFN] = p;
+  }
+}
