@@ -1,0 +1,2 @@
+/** pincow's version, printed in trace hashes (kept in step with package.json by a test). */
+export const VERSION = '0.1.0';

@@ -1,0 +1,72 @@
+/**
+ * What a step changed, in the words of an LKML race diagram:
+ * `P1:A none -> page#2 RW`, `page#1 refcount 1 -> 1025`, `PAE cleared`,
+ * `MMF_HAS_PINNED set`. Only differences are listed.
+ */
+import type { MmModel } from '../model/mmModel.js';
+import * as L from '../model/layout.js';
+import type { StateView } from '../model/view.js';
+
+function pteText(v: StateView, m: number, va: number): string {
+  const k = v.kind(m, va);
+  if (k === L.PTE_NONE) return 'none';
+  const p = v.pfn(m, va);
+  const page = p === L.ZERO_PFN ? 'zeropage' : `page#${p}`;
+  const kinds = ['none', '', 'swap', 'migration', 'protnone'];
+  if (k !== L.PTE_PRESENT) return `${kinds[k]} ${page}`;
+  return `${page} ${(v.pteFlags(m, va) & L.PTEF_WRITE) !== 0 ? 'RW' : 'R/O'}`;
+}
+
+function pteChanges(model: MmModel, b: StateView, a: StateView, out: string[]): void {
+  for (let m = 0; m < b.lay.nMm; m++) {
+    for (let va = 0; va < b.lay.nVa; va++) {
+      const x = pteText(b, m, va);
+      const y = pteText(a, m, va);
+      if (x === y) continue;
+      const name = `${model.cfg.processes[m]}:${model.cfg.vas[va]}`;
+      // Same page, only the permission changed: `RW -> R/O`.
+      if (b.kind(m, va) === a.kind(m, va) && b.pfn(m, va) === a.pfn(m, va)) out.push(`${name} ${x.split(' ')[1]} -> ${y.split(' ')[1]}`);
+      else out.push(`${name} ${x} -> ${y}`);
+    }
+  }
+}
+
+function pageChanges(model: MmModel, b: StateView, a: StateView, out: string[]): void {
+  for (let p = 1; p < b.lay.nFrames; p++) {
+    const was = b.hasFlag(p, L.PGF_ALLOC);
+    const is = a.hasFlag(p, L.PGF_ALLOC);
+    if (!was && !is) continue;
+    if (was && !is) { out.push(`page#${p} freed`); continue; }
+    const parts: string[] = [];
+    if (!was) parts.push('allocated');
+    if (b.refcount(p) !== a.refcount(p)) parts.push(`refcount ${was ? b.refcount(p) : 0} -> ${a.refcount(p)}`);
+    if (b.mapcount(p) !== a.mapcount(p)) parts.push(`mapcount ${b.mapcount(p)} -> ${a.mapcount(p)}`);
+    if (b.pae(p) !== a.pae(p) && model.k.pae) parts.push(a.pae(p) ? 'PAE set' : 'PAE cleared');
+    if (parts.length) out.push(`page#${p} ${parts.join(', ')}`);
+  }
+}
+
+function mmChanges(model: MmModel, b: StateView, a: StateView, out: string[]): void {
+  for (let m = 0; m < b.lay.nMm; m++) {
+    const name = model.cfg.processes[m];
+    if (b.mm(m, L.MM_HAS_PINNED) !== a.mm(m, L.MM_HAS_PINNED)) out.push(`${name} ${model.k.wpSeq ? 'MMF_HAS_PINNED' : 'has_pinned'} set`);
+  }
+}
+
+function pinChanges(model: MmModel, b: StateView, a: StateView, out: string[]): void {
+  model.cfg.pins.forEach((pin, i) => {
+    if (b.pinState(i) === a.pinState(i)) return;
+    const s = a.pinState(i);
+    if (s === L.PIN_HELD) out.push(`${pin.name} = page#${a.pinPfn(i)}`);
+    else if (s === L.PIN_FAILED) out.push(`${pin.name} failed (-EFAULT)`);
+  });
+}
+
+export function diffStates(model: MmModel, b: StateView, a: StateView): string[] {
+  const out: string[] = [];
+  pteChanges(model, b, a, out);
+  pageChanges(model, b, a, out);
+  mmChanges(model, b, a, out);
+  pinChanges(model, b, a, out);
+  return out;
+}

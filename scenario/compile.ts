@@ -1,0 +1,252 @@
+/**
+ * Scenario AST → what the checker runs: the model configuration (processes,
+ * VAs, pins, events, actors with their programs), the invariants to check
+ * and the expectations per era. Every name is checked here, with the
+ * position of the word and what would be accepted.
+ */
+import type { ActorConfig, InstrConfig, ModelConfig, OpKind, PinConfig } from '../model/config.js';
+import { didYouMean, PincowError } from '../model/errors.js';
+import type { SourcePos } from '../model/errors.js';
+import { ERAS, checkRange, rangeCovers } from '../model/kernels.js';
+import type { EraId } from '../model/kernels.js';
+import * as L from '../model/layout.js';
+import { INVARIANT_NAMES } from '../invariants/index.js';
+import type { Instr, ScenarioAst, Word } from './ast.js';
+
+export interface Expect {
+  readonly invariant: string;
+  readonly verdict: 'holds' | 'violated';
+  readonly ranges: readonly string[];
+  readonly line: number;
+}
+
+export interface CompiledScenario {
+  readonly name: string;
+  readonly title: string;
+  readonly refs: readonly string[];
+  readonly file: string;
+  readonly cfg: ModelConfig;
+  /** invariants to check, by name */
+  readonly invariants: readonly string[];
+  readonly expects: readonly Expect[];
+  readonly depth: number | undefined;
+}
+
+const THREAD_OPS = ['mmap', 'read', 'write', 'fork', 'exit', 'munmap', 'madvise', 'mprotect', 'pin', 'get', 'unpin', 'put', 'signal', 'wait'];
+const DEVICE_OPS = ['dma-read', 'dma-write', 'unpin', 'put', 'signal', 'wait'];
+
+function err(code: 'syntax' | 'unknown-name' | 'invalid-scenario', w: { pos: SourcePos }, msg: string): never {
+  throw new PincowError(code, msg, w.pos);
+}
+
+interface Builder {
+  readonly processes: string[];
+  readonly vas: string[];
+  readonly pins: (PinConfig & { pos: SourcePos })[];
+  readonly events: string[];
+  readonly actors: Map<string, { mm: number; program: InstrConfig[]; pos: SourcePos }>;
+  setupSeq: number;
+}
+
+function processOf(b: Builder, actor: Word): number {
+  if (actor.text === 'device') return -1;
+  const m = /^(P\d+)(?:\.T\d+)?$/.exec(actor.text);
+  if (!m) err('unknown-name', actor, `unknown actor "${actor.text}"; expected P<n> (a process's main thread), P<n>.T<m> (another thread) or device${didYouMean(actor.text, ['device', 'P0', 'P1'])}`);
+  let i = b.processes.indexOf(m[1]!);
+  if (i < 0) i = b.processes.push(m[1]!) - 1;
+  return i;
+}
+
+/** Pass 1: names that instructions create (processes by fork, VAs by mmap, pins, events). */
+function declare(b: Builder, ins: Instr, actorMm: number): void {
+  const op = ins.op.text;
+  const a0 = ins.args[0];
+  if (op === 'fork' && a0 && /^P\d+$/.test(a0.text) && !b.processes.includes(a0.text)) b.processes.push(a0.text);
+  if (op === 'mmap' && a0 && !b.vas.includes(a0.text)) b.vas.push(a0.text);
+  if ((op === 'signal' || op === 'wait') && a0 && !b.events.includes(a0.text)) b.events.push(a0.text);
+  if (op === 'pin' || op === 'get') {
+    const name = ins.as?.text ?? `pin${b.pins.length}`;
+    if (b.pins.some((p) => p.name === name)) err('invalid-scenario', ins.as ?? ins.op, `a pin named "${name}" already exists`);
+    const words = ins.args.slice(1).map((w) => w.text);
+    b.pins.push({
+      name, mm: Math.max(actorMm, 0), va: -1, foll_pin: op === 'pin', write: words.includes('rw'),
+      fast: words.includes('fast'), longterm: words.includes('longterm'), pos: ins.pos,
+    });
+  }
+}
+
+function vaIndex(b: Builder, w: Word | undefined, ins: Instr): number {
+  if (!w) err('syntax', ins.op, `"${ins.op.text}" needs a VA (one of: ${b.vas.join(', ') || 'none mmapped yet'})`);
+  const i = b.vas.indexOf(w.text);
+  if (i < 0) err('unknown-name', w, `unknown VA "${w.text}"; VAs are created by "mmap VA"${didYouMean(w.text, b.vas)}`);
+  return i;
+}
+
+function pinIndex(b: Builder, w: Word | undefined, ins: Instr): number {
+  const names = b.pins.map((p) => p.name);
+  if (!w) err('syntax', ins.op, `"${ins.op.text}" needs a pin name (one of: ${names.join(', ') || 'no pin/get yet'})`);
+  const i = names.indexOf(w.text);
+  if (i < 0) err('unknown-name', w, `unknown pin "${w.text}"; pins are ${names.join(', ') || 'created by pin/get'}${didYouMean(w.text, names)}`);
+  return i;
+}
+
+function expectWords(ins: Instr, from: number, allowed: readonly string[], required: readonly string[][]): string[] {
+  const words = ins.args.slice(from);
+  for (const w of words) {
+    if (!allowed.includes(w.text)) err('syntax', w, `unexpected "${w.text}" after "${ins.op.text}"; expected ${allowed.join(', ')}${didYouMean(w.text, allowed)}`);
+  }
+  for (const group of required) {
+    if (!words.some((w) => group.includes(w.text))) err('syntax', ins.op, `"${ins.op.text}" needs one of: ${group.join(', ')}`);
+  }
+  return words.map((w) => w.text);
+}
+
+const blank = (ins: Instr, kind: OpKind, seq: number): InstrConfig => ({
+  kind, va: 0, child: 0, pin: 0, event: 0, writable: false, vmaFlags: 0, setupSeq: seq,
+  source: `${ins.pos.line}:${ins.pos.col}`,
+  text: [ins.op.text, ...ins.args.map((a) => a.text), ...(ins.as ? ['as', ins.as.text] : [])].join(' '),
+});
+
+/** Pass 2: one instruction to its configuration. */
+function compileInstr(b: Builder, ins: Instr, actor: Word, mm: number, seq: number, pinCursor: { i: number }): InstrConfig {
+  const op = ins.op.text;
+  const allowedOps = mm < 0 ? DEVICE_OPS : THREAD_OPS;
+  if (!allowedOps.includes(op)) {
+    const who = mm < 0 ? 'the device' : `a thread (${actor.text})`;
+    err('unknown-name', ins.op, `"${op}" is not an operation of ${who}; expected one of ${allowedOps.join(', ')}${didYouMean(op, allowedOps)}`);
+  }
+  if (ins.as && op !== 'pin' && op !== 'get') err('syntax', ins.as, `"as NAME" only names a pin or get`);
+  const a0 = ins.args[0];
+  switch (op) {
+    case 'mmap': {
+      const w = expectWords(ins, 1, ['anon', 'private', 'ro', 'rw', 'dontfork', 'wipeonfork'], []);
+      const flags = (w.includes('ro') ? 0 : L.VMA_WRITE) | (w.includes('dontfork') ? L.VMA_DONTCOPY : 0) | (w.includes('wipeonfork') ? L.VMA_WIPEONFORK : 0);
+      return { ...blank(ins, 'mmap', seq), va: vaIndex(b, a0, ins), vmaFlags: flags };
+    }
+    case 'read': case 'write': case 'munmap':
+      expectWords(ins, 1, [], []);
+      return { ...blank(ins, op, seq), va: vaIndex(b, a0, ins) };
+    case 'exit':
+      expectWords(ins, 0, [], []);
+      return blank(ins, 'exit', seq);
+    case 'fork': {
+      if (!a0 || !/^P\d+$/.test(a0.text)) err('syntax', a0 ?? ins.op, `"fork" needs the child's process name, like P1`);
+      expectWords(ins, 1, [], []);
+      const child = b.processes.indexOf(a0.text);
+      if (child === mm) err('invalid-scenario', a0, `a process cannot fork itself`);
+      return { ...blank(ins, 'fork', seq), child };
+    }
+    case 'madvise': {
+      const [adv] = expectWords(ins, 1, ['dontneed', 'dontfork', 'dofork', 'wipeonfork'], [['dontneed', 'dontfork', 'dofork', 'wipeonfork']]);
+      return { ...blank(ins, adv as OpKind, seq), va: vaIndex(b, a0, ins) };
+    }
+    case 'mprotect': {
+      const w = expectWords(ins, 1, ['ro', 'rw'], [['ro', 'rw']]);
+      return { ...blank(ins, 'mprotect', seq), va: vaIndex(b, a0, ins), writable: w.includes('rw') };
+    }
+    case 'pin': case 'get': {
+      const allowed = op === 'pin' ? ['ro', 'rw', 'fast', 'longterm'] : ['ro', 'rw', 'fast'];
+      expectWords(ins, 1, allowed, [['ro', 'rw']]);
+      const i = pinCursor.i++;
+      const va = vaIndex(b, a0, ins);
+      b.pins[i] = { ...b.pins[i]!, va, mm };
+      return { ...blank(ins, 'pin', seq), va, pin: i };
+    }
+    case 'unpin': case 'put': {
+      const i = pinIndex(b, a0, ins);
+      const isPin = b.pins[i]!.foll_pin;
+      if (isPin !== (op === 'unpin')) err('invalid-scenario', a0!, `${b.pins[i]!.name} is a ${isPin ? 'FOLL_PIN pin: release it with unpin' : 'FOLL_GET reference: release it with put'}`);
+      return { ...blank(ins, 'unpin', seq), pin: i, va: b.pins[i]!.va };
+    }
+    case 'dma-read': case 'dma-write': {
+      const i = pinIndex(b, a0, ins);
+      return { ...blank(ins, op, seq), pin: i, va: b.pins[i]!.va };
+    }
+    default: { // signal, wait
+      if (!a0) err('syntax', ins.op, `"${op}" needs an event name`);
+      return { ...blank(ins, op as OpKind, seq), event: b.events.indexOf(a0.text) };
+    }
+  }
+}
+
+function actorEntry(b: Builder, actor: Word) {
+  const mm = processOf(b, actor);
+  let e = b.actors.get(actor.text);
+  if (!e) {
+    e = { mm, program: [], pos: actor.pos };
+    b.actors.set(actor.text, e);
+  }
+  return e;
+}
+
+function compileExpects(ast: ScenarioAst): Expect[] {
+  return ast.expects.map((e) => {
+    if (!INVARIANT_NAMES.includes(e.invariant.text)) {
+      err('unknown-name', e.invariant, `unknown invariant "${e.invariant.text}"; expected one of ${INVARIANT_NAMES.join(', ')}${didYouMean(e.invariant.text, INVARIANT_NAMES)}`);
+    }
+    for (const r of e.ranges) {
+      const bad = checkRange(r.text);
+      if (bad) err('syntax', r, bad);
+    }
+    return { invariant: e.invariant.text, verdict: e.verdict, ranges: e.ranges.map((r) => r.text), line: e.pos.line };
+  });
+}
+
+/** The expected verdict of one invariant on one era: `holds` unless an expect line says otherwise. */
+export function expectedVerdict(s: CompiledScenario, invariant: string, era: EraId): 'holds' | 'violated' {
+  const info = ERAS.find((e) => e.id === era)!;
+  const hits = s.expects.filter((e) => e.invariant === invariant && e.ranges.some((r) => rangeCovers(r, info)));
+  return hits.some((h) => h.verdict === 'violated') ? 'violated' : 'holds';
+}
+
+function checkContradictions(s: CompiledScenario, ast: ScenarioAst): void {
+  for (const era of ERAS) {
+    for (const inv of s.invariants) {
+      const hits = s.expects.filter((e) => e.invariant === inv && e.ranges.some((r) => rangeCovers(r, era)));
+      if (new Set(hits.map((h) => h.verdict)).size > 1) {
+        const line = hits[1]!.line;
+        const at = ast.expects.find((e) => e.pos.line === line)!;
+        err('invalid-scenario', at, `expectations for ${inv} contradict on ${era.id} (lines ${hits.map((h) => h.line).join(' and ')})`);
+      }
+    }
+  }
+}
+
+export function compileScenario(ast: ScenarioAst): CompiledScenario {
+  const b: Builder = { processes: ['P0'], vas: [], pins: [], events: [], actors: new Map(), setupSeq: 0 };
+  const blocks = [...ast.setup.map((l) => ({ ...l, setup: true })), ...ast.actors.map((a) => ({ ...a, setup: false }))];
+  for (const blk of blocks) for (const ins of blk.instrs) declare(b, ins, processOf(b, blk.actor));
+  const pinCursor = { i: 0 };
+  let seq = 0;
+  for (const blk of blocks) {
+    const e = actorEntry(b, blk.actor);
+    for (const ins of blk.instrs) e.program.push(compileInstr(b, ins, blk.actor, e.mm, blk.setup ? seq++ : -1, pinCursor));
+  }
+  const forked = new Set(b.actors.size ? [...b.actors.values()].flatMap((a) => a.program.filter((i) => i.kind === 'fork').map((i) => i.child)) : []);
+  b.processes.forEach((p, i) => {
+    if (i > 0 && !forked.has(i)) {
+      const at = [...b.actors.entries()].find(([, a]) => a.mm === i);
+      throw new PincowError('invalid-scenario', `process ${p} has a program but no "fork ${p}" creates it`, at?.[1].pos);
+    }
+  });
+  if (b.actors.size === 0) throw new PincowError('invalid-scenario', 'the scenario has no actor programs', ast.name.pos);
+  if (b.events.length > 8) throw new PincowError('invalid-scenario', 'at most 8 distinct events are supported', ast.name.pos);
+  const actors: ActorConfig[] = [...b.actors.entries()].map(([name, a]) => ({ name, mm: a.mm, program: a.program }));
+  const nVa = Math.max(1, b.vas.length);
+  const frames = Math.min(250, 2 + 2 * b.processes.length * nVa + b.pins.length + actors.length);
+  const cfg: ModelConfig = {
+    processes: b.processes, vas: b.vas.length ? b.vas : ['A'], pins: b.pins.map(({ pos: _pos, ...p }) => p),
+    events: b.events, actors, frames, setupLength: seq,
+  };
+  const expects = compileExpects(ast);
+  for (const w of ast.check ?? []) {
+    if (!INVARIANT_NAMES.includes(w.text)) err('unknown-name', w, `unknown invariant "${w.text}"; expected one of ${INVARIANT_NAMES.join(', ')}${didYouMean(w.text, INVARIANT_NAMES)}`);
+  }
+  const named = ast.check?.map((w) => w.text) ?? [...new Set(expects.map((e) => e.invariant))];
+  const s: CompiledScenario = {
+    name: ast.name.text, title: ast.title ?? '', refs: ast.refs.map((r) => r.text), file: ast.file, cfg,
+    invariants: named.length ? named : INVARIANT_NAMES, expects, depth: ast.depth,
+  };
+  checkContradictions(s, ast);
+  return s;
+}
