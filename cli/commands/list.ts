@@ -1,0 +1,41 @@
+/** `pincow list scenarios|invariants|kernels|ops`: what exists, with references. */
+import { INVARIANTS } from '../../invariants/index.js';
+import { ERAS, SWITCHES, switchesOf } from '../../model/kernels.js';
+import type { SwitchInfo } from '../../model/kernels.js';
+import { OPS } from '../../model/ops/index.js';
+import { catalogNames, loadScenario } from '../../scenario/catalog.js';
+import { PincowError, didYouMean } from '../../model/errors.js';
+import { EXIT_OK } from '../common.js';
+import type { Io } from '../common.js';
+
+export const LIST_WHAT = ['scenarios', 'invariants', 'kernels', 'ops'] as const;
+
+function scenarios(): string[] {
+  return catalogNames().flatMap((n) => {
+    const s = loadScenario(n);
+    return [`${n}: ${s.title}`, `    checks ${s.invariants.join(', ')}; refs ${s.refs.join(' ')}`];
+  });
+}
+
+function invariants(): string[] {
+  return INVARIANTS.flatMap((i) => [`${i.name}: ${i.title}`, `    meant to hold: ${i.meantFrom}; ${i.ref}`]);
+}
+
+function kernels(): string[] {
+  const eras = ERAS.map((e) => `${e.id}  ${e.releases.padEnd(10)} ${e.summary}; switches: ${[...switchesOf(e)].join(' ') || '-'}`);
+  const sw = (SWITCHES as readonly SwitchInfo[]).map((s) => `${s.name}: ${s.title}\n    commit ${s.commit}; ${s.since ? `on from ${s.since}${s.until ? ` to ${s.until}` : ''}` : 'a proposal, off by default'}`);
+  return ['Eras (--kernel takes a release such as 5.10, an era id, a comma list or all):', ...eras, '', 'Switches (--with/--without NAME):', ...sw];
+}
+
+function ops(): string[] {
+  return OPS.map((o) => `${o.syntax}  [${o.who}]\n    ${o.functions} (reference ${o.ref})`);
+}
+
+export function runList(what: string, io: Io): number {
+  if (!(LIST_WHAT as readonly string[]).includes(what)) {
+    throw new PincowError('bad-option', `cannot list "${what}"; expected one of ${LIST_WHAT.join(', ')}${didYouMean(what, LIST_WHAT)}`);
+  }
+  const lines = what === 'scenarios' ? scenarios() : what === 'invariants' ? invariants() : what === 'kernels' ? kernels() : ops();
+  io.out(lines.join('\n'));
+  return EXIT_OK;
+}

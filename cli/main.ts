@@ -1,0 +1,85 @@
+/**
+ * The `pincow` command line: argument parsing (yargs), dispatch to the
+ * commands, and the one place that maps outcomes to exit codes — 0 holds,
+ * 1 violation (matrix: a cell differs), 2 bad input or usage (a message,
+ * never a stack trace), 3 a resource bound hit before a verdict.
+ */
+import yargs from 'yargs';
+import type { Argv } from 'yargs';
+import { PincowError } from '../model/errors.js';
+import { VERSION } from '../api/version.js';
+import { EXIT_USAGE, processIo } from './common.js';
+import type { CommonArgs, Io } from './common.js';
+import { runCheck } from './commands/check.js';
+import { runFmt } from './commands/fmt.js';
+import { LIST_WHAT, runList } from './commands/list.js';
+import { runMatrix } from './commands/matrix.js';
+
+class UsageError extends Error {}
+
+function common<T>(y: Argv<T>) {
+  return y
+    .option('kernel', { alias: 'k', type: 'string', describe: 'a release (5.10), an era id (E2), a comma list, or all' })
+    .option('with', { type: 'string', array: true, describe: 'turn a behaviour switch on (what-if kernel)' })
+    .option('without', { type: 'string', array: true, describe: 'turn a behaviour switch off' })
+    .option('invariant', { alias: 'i', type: 'string', array: true, describe: 'check only these invariants' })
+    .option('depth', { type: 'number', describe: 'BFS depth bound (steps from the initial state)' })
+    .option('max-states', { type: 'number', describe: 'stop (exit 3) after this many distinct states' })
+    .option('max-seconds', { type: 'number', describe: 'stop (exit 3) after this many seconds' })
+    .option('format', { alias: 'f', type: 'string', default: 'text', describe: 'text | json (matrix also: markdown)' });
+}
+
+const EPILOG = 'Exit codes: 0 holds, 1 violation (matrix: a cell differs from its expectation), 2 bad input, 3 bound hit before a verdict.';
+
+function parser(argv: string[], io: Io, setCode: (n: number) => void) {
+  return yargs(argv)
+    .scriptName('pincow')
+    .usage('pincow <command> [options]\n\nExhaustive model checker for Linux page pinning (GUP) and copy-on-write across kernel eras.')
+    .command('check [scenarios..]', 'explore scenarios on kernels (default: the whole catalogue on the newest era)',
+      (y) => common(y).positional('scenarios', { type: 'string', array: true, default: [], describe: 'built-in names or .pincow files' })
+        .example('pincow check ro-pin-previously-shared --kernel 5.10', 'a counterexample on 5.10 (exit 1)')
+        .example('pincow check fork-after-pin --kernel all --format json', 'JSON, one object per kernel'),
+      (a) => setCode(runCheck(a as unknown as CommonArgs & { scenarios: string[] }, io)))
+    .command('matrix [scenarios..]', 'verdict table scenario x era, compared with expectations (default: catalogue x every era)',
+      (y) => common(y).positional('scenarios', { type: 'string', array: true, default: [] })
+        .example('pincow matrix', 'the regression suite of the kernel\'s pin/COW history')
+        .example('pincow matrix --format markdown', 'for an issue tracker'),
+      (a) => setCode(runMatrix(a as unknown as CommonArgs & { scenarios: string[] }, io)))
+    .command('list <what>', `what exists: ${LIST_WHAT.join(' | ')}`,
+      (y) => y.positional('what', { type: 'string', demandOption: true }).example('pincow list kernels', 'eras and switches with their commits'),
+      (a) => setCode(runList(String(a['what']), io)))
+    .command('fmt <file>', 'print a scenario file in canonical form',
+      (y) => y.positional('file', { type: 'string', demandOption: true }),
+      (a) => setCode(runFmt(String(a['file']), io)))
+    .demandCommand(1, 'a command is needed: check, matrix, list or fmt')
+    .strict()
+    .recommendCommands()
+    .epilog(EPILOG)
+    .version(VERSION)
+    .help()
+    .wrap(Math.min(100, process.stdout.columns ?? 80))
+    .exitProcess(false)
+    .fail((msg, err) => {
+      if (err instanceof PincowError) throw err;
+      throw new UsageError(msg ?? err?.message ?? 'bad usage');
+    });
+}
+
+/** Run the CLI; returns the exit code. */
+export function main(argv: string[], io: Io = processIo): number {
+  let code = 0;
+  try {
+    parser(argv, io, (n) => { code = n; }).parseSync();
+    return code;
+  } catch (e) {
+    if (e instanceof PincowError) {
+      io.err(`pincow: ${e.message}`);
+      return EXIT_USAGE;
+    }
+    if (e instanceof UsageError) {
+      io.err(`pincow: ${e.message}\nRun "pincow --help" for usage.`);
+      return EXIT_USAGE;
+    }
+    throw e;
+  }
+}
