@@ -49,7 +49,7 @@ function pageChanges(model: MmModel, b: StateView, a: StateView, out: string[]):
 function mmChanges(model: MmModel, b: StateView, a: StateView, out: string[]): void {
   for (let m = 0; m < b.lay.nMm; m++) {
     const name = model.cfg.processes[m];
-    if (b.mm(m, L.MM_HAS_PINNED) !== a.mm(m, L.MM_HAS_PINNED)) out.push(`${name} ${model.k.wpSeq ? 'MMF_HAS_PINNED' : 'has_pinned'} set`);
+    if (b.mm(m, L.MM_HAS_PINNED) !== a.mm(m, L.MM_HAS_PINNED)) out.push(`${name} ${model.k.wpSeq ? 'MMF_HAS_PINNED' : 'mm->has_pinned'} set`);
   }
 }
 

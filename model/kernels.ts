@@ -59,10 +59,8 @@ export const SWITCHES = [
   { name: 'wp-free-swapcache', commit: '53a05ad9f21d', title: 'mm: optimize do_wp_page() for exclusive pages in the swapcache', since: 'E4' },
   { name: 'anon-exclusive', commit: '6c287605fd56, fb3d824d1a46', title: 'mm: remember exclusively mapped anonymous pages with PG_anon_exclusive', since: 'E5' },
   { name: 'unshare-fault', commit: 'c89357e27f20, a7f226604170', title: 'mm: support GUP-triggered unsharing of anonymous pages (R/O pins unshare)', since: 'E5' },
-  { name: 'foll-cow-removed', commit: '5535be309971', title: 'mm/gup: fix FOLL_FORCE COW security issue and remove FOLL_COW', since: 'E5' },
   { name: 'mprotect-pae-writable', commit: '6a56ccbcf6c6 (id unverified; 6.0)', title: 'mm/mprotect: allow clean exclusive anon pages to be writable (can_change_pte_writable)', since: 'E5' },
   { name: 'longterm-unshare-nonanon', commit: '84209e87c696', title: 'mm/gup: reliable R/O long-term pinning in COW mappings', since: 'E6' },
-  { name: 'zeropage-no-pin-ref', commit: 'c8070b787519', title: 'mm: don\'t take pins on the shared zeropage', since: 'E7' },
 ] as const satisfies readonly SwitchInfo[];
 
 export type SwitchName = (typeof SWITCHES)[number]['name'];

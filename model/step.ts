@@ -20,10 +20,8 @@ export interface KernelFlags {
   readonly wpFreeSwapcache: boolean;
   readonly pae: boolean;
   readonly unshare: boolean;
-  readonly follCowRemoved: boolean;
   readonly mprotectPaeWritable: boolean;
   readonly longtermUnshareNonanon: boolean;
-  readonly zeropageNoPinRef: boolean;
 }
 
 export function flagsOf(k: Kernel): KernelFlags {
@@ -37,10 +35,8 @@ export function flagsOf(k: Kernel): KernelFlags {
     wpFreeSwapcache: on('wp-free-swapcache'),
     pae: on('anon-exclusive'),
     unshare: on('unshare-fault'),
-    follCowRemoved: on('foll-cow-removed'),
     mprotectPaeWritable: on('mprotect-pae-writable'),
     longtermUnshareNonanon: on('longterm-unshare-nonanon'),
-    zeropageNoPinRef: on('zeropage-no-pin-ref'),
   };
 }
 

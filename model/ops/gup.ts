@@ -50,7 +50,7 @@ export const gupEntry = step({
     out.push(fp.pin(c.instr.pin));
   },
   explain: (b, _a, c) =>
-    c.k.forceCowBreak && !c.pin!.write ? 'should_force_cow_break: FOLL_WRITE added' : c.pin!.foll_pin && c.k.hasPinned && !b.mm(c.mm, L.MM_HAS_PINNED) ? 'set MMF_HAS_PINNED' : undefined,
+    c.k.forceCowBreak && !c.pin!.write ? 'should_force_cow_break: FOLL_WRITE added' : c.pin!.foll_pin && c.k.hasPinned && !b.mm(c.mm, L.MM_HAS_PINNED) ? `set ${c.k.wpSeq ? 'MMF_HAS_PINNED' : 'mm->has_pinned'}` : undefined,
 });
 
 function fail(v: StateView, c: Ctx): void {
