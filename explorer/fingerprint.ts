@@ -30,7 +30,9 @@ export function hashLo(w: Uint32Array, off: number, n: number): number {
   }
   h = Math.imul(h ^ (h >>> 16), 0x7feb352d);
   h = Math.imul(h ^ (h >>> 15), 0x846ca68b);
-  return ((h ^ (h >>> 16)) >>> 0) | 1; // never 0: (0, 0) marks an empty slot
+  // Never 0: (0, 0) marks an empty slot. The final >>> 0 keeps it unsigned, as
+  // the table (a Uint32Array) stores it; a signed lo would never compare equal.
+  return ((h ^ (h >>> 16)) | 1) >>> 0;
 }
 
 export class FingerprintSet {
@@ -55,7 +57,8 @@ export class FingerprintSet {
 
   private insert(hi: number, lo: number): boolean {
     const t = this.table;
-    let i = (hi ^ Math.imul(lo, 0x9e3779b1)) & this.mask;
+    // The slot comes from hi alone: it is already murmur-finalised.
+    let i = hi & this.mask;
     for (;;) {
       const l = t[2 * i + 1]!;
       if (l === 0) {
