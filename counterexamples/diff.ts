@@ -38,8 +38,8 @@ function pageChanges(model: MmModel, b: StateView, a: StateView, out: string[]):
     if (!was && !is) continue;
     if (was && !is) { out.push(`page#${p} freed`); continue; }
     const parts: string[] = [];
-    if (!was) parts.push('allocated');
-    if (b.refcount(p) !== a.refcount(p)) parts.push(`refcount ${was ? b.refcount(p) : 0} -> ${a.refcount(p)}`);
+    if (!was) parts.push(`allocated (refcount ${a.refcount(p)})`);
+    else if (b.refcount(p) !== a.refcount(p)) parts.push(`refcount ${b.refcount(p)} -> ${a.refcount(p)}`);
     if (b.mapcount(p) !== a.mapcount(p)) parts.push(`mapcount ${b.mapcount(p)} -> ${a.mapcount(p)}`);
     if (b.pae(p) !== a.pae(p) && model.k.pae) parts.push(a.pae(p) ? 'PAE set' : 'PAE cleared');
     if (parts.length) out.push(`page#${p} ${parts.join(', ')}`);

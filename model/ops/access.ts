@@ -28,8 +28,7 @@ export const userRead = step({
   footprint: fpVa,
   explain(b, _a, c) {
     if (b.actFlag(c.actor, L.AF_SEGV)) return 'SIGSEGV';
-    const va = c.cfg.vas[c.instr.va];
-    return readOk(b, c) ? `read ${va}: page#${b.pfn(c.mm, c.instr.va)} = ${contentName(b.page(b.pfn(c.mm, c.instr.va), L.PG_CONTENT), c)}` : `read ${va}: fault`;
+    return readOk(b, c) ? `page#${b.pfn(c.mm, c.instr.va)} = ${contentName(b.page(b.pfn(c.mm, c.instr.va), L.PG_CONTENT), c)}` : 'no PTE -> fault';
   },
 });
 
@@ -52,9 +51,8 @@ export const userWrite = step({
   footprint: fpVa,
   explain(b, _a, c) {
     if (b.actFlag(c.actor, L.AF_SEGV)) return 'SIGSEGV';
-    const va = c.cfg.vas[c.instr.va];
-    if (!b.writable(c.mm, c.instr.va)) return `write ${va}: ${b.present(c.mm, c.instr.va) ? 'PTE R/O' : 'no PTE'} -> fault`;
-    return `write ${va}: page#${b.pfn(c.mm, c.instr.va)} <- ${contentName(L.CONTENT_MM + c.mm, c)}`;
+    if (!b.writable(c.mm, c.instr.va)) return `${b.present(c.mm, c.instr.va) ? 'PTE R/O' : 'no PTE'} -> fault`;
+    return `page#${b.pfn(c.mm, c.instr.va)} <- ${contentName(L.CONTENT_MM + c.mm, c)}`;
   },
 });
 

@@ -96,7 +96,7 @@ export const gupFollow = step({
     fpVa(v, c, out);
     out.push(fp.pin(c.instr.pin));
   },
-  explain(b, a, c) {
+  explain(b, _a, c) {
     const d = followDecision(b, c);
     const p = b.pfn(c.mm, c.instr.va);
     switch (d) {
@@ -104,7 +104,7 @@ export const gupFollow = step({
       case F_FAULT_WRITE: return b.present(c.mm, c.instr.va) ? 'PTE R/O, FOLL_WRITE -> write fault' : 'no PTE -> write fault';
       case F_FAULT_READ: return 'no PTE -> fault';
       case F_UNSHARE: return `R/O pin, page#${p} not exclusive -> unshare fault`;
-      default: return `${c.pin!.foll_pin ? 'pin' : 'get'} page#${p}: refcount ${b.refcount(p)} -> ${a.refcount(p)}`;
+      default: return `${c.pin!.foll_pin ? 'pin' : 'get'} page#${p}`;
     }
   },
 });

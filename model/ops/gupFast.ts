@@ -100,7 +100,7 @@ export const gupFastGrab = step({
   footprint: fpFast,
   explain: (b, a, c) => {
     const p = b.act(c.actor, L.A_ORIG_PFN);
-    return a.pinState(c.instr.pin) === L.PIN_GRABBED ? `page#${p} refcount ${b.refcount(p)} -> ${a.refcount(p)}` : 'page freed -> slow path';
+    return a.pinState(c.instr.pin) === L.PIN_GRABBED ? `grab page#${p}` : 'page freed -> slow path';
   },
 });
 

@@ -33,6 +33,6 @@ export const unpin = step({
     const i = c.instr.pin;
     if (b.pinState(i) !== L.PIN_HELD) return `${c.pin!.name} was never taken: nothing to drop`;
     const p = b.pinPfn(i);
-    return a.hasFlag(p, L.PGF_ALLOC) ? `page#${p} refcount ${b.refcount(p)} -> ${a.refcount(p)}` : `page#${p} freed`;
+    return `${c.pin!.foll_pin ? 'unpin' : 'put'} page#${p}${a.hasFlag(p, L.PGF_ALLOC) ? '' : ' (last reference)'}`;
   },
 });
