@@ -49,6 +49,8 @@ export interface CheckResult {
   };
   /** why it is incomplete */
   readonly limit?: string;
+  /** the model instance (to decode the trace's states) */
+  readonly model: MmModel;
 }
 
 export const DEFAULT_DEPTH = 200;
@@ -95,6 +97,7 @@ export function check(s: LoadedScenario, kernel: Kernel, o: CheckOptions = {}): 
     scenario: s.name, kernel: kernel.label, era: kernel.era.id, verdict, invariants,
     bound: { depth, por: false, symmetry: false, exhausted: r.end === 'exhausted' },
     stats: r.stats,
+    model,
     ...(verdict === 'incomplete' ? { limit: r.end === 'depth' ? `depth bound ${depth} reached` : `${r.limit} bound reached` } : {}),
   };
 }

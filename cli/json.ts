@@ -4,15 +4,18 @@
  */
 import type { CheckResult } from '../api/check.js';
 import type { Trace } from '../counterexamples/trace.js';
+import { decodeState } from '../model/decode.js';
+import type { MmModel } from '../model/mmModel.js';
 
-function traceJson(t: Trace): unknown[] {
-  return t.steps.map((s) => ({
+/** Each step with the decoded state after it (immer-frozen plain objects). */
+function traceJson(t: Trace, model: MmModel): unknown[] {
+  return t.steps.map((s, i) => ({
     actor: s.actor, action: s.action, instruction: s.starts ?? null, step: s.stepName, function: s.fn,
-    explain: s.explain ?? null, changes: s.changes,
+    explain: s.explain ?? null, changes: s.changes, state: decodeState(model, t.states[i + 1]!),
   }));
 }
 
-export function resultJson(r: CheckResult): Record<string, unknown> {
+export function resultJson(r: CheckResult, model: MmModel): Record<string, unknown> {
   const violations = r.invariants.filter((i) => i.verdict === 'violated');
   const first = violations[0];
   return {
@@ -25,7 +28,7 @@ export function resultJson(r: CheckResult): Record<string, unknown> {
     bound: r.bound,
     stats: r.stats,
     ...(r.limit ? { limit: r.limit } : {}),
-    ...(first?.trace ? { trace: traceJson(first.trace) } : {}),
-    violations: violations.map((v) => ({ invariant: v.invariant, path: v.path, trace: traceJson(v.trace!), text: v.text })),
+    ...(first?.trace ? { trace: traceJson(first.trace, model) } : {}),
+    violations: violations.map((v) => ({ invariant: v.invariant, path: v.path, trace: traceJson(v.trace!, model), text: v.text })),
   };
 }

@@ -64,7 +64,7 @@ export function runCheck(a: CheckArgs, io: Io): number {
       for (const iv of r.invariants) if (iv.text) io.out(`\n${iv.text}\n`);
     }
   }
-  if (format === 'json') io.out(JSON.stringify(results.map(resultJson), null, 2));
+  if (format === 'json') io.out(JSON.stringify(results.map((r) => resultJson(r, r.model)), null, 2));
   if (results.some((r) => r.verdict === 'violated')) return EXIT_VIOLATION;
   if (results.some((r) => r.verdict === 'incomplete')) return EXIT_BOUND;
   return EXIT_OK;

@@ -63,7 +63,7 @@ export function runMatrix(a: MatrixArgs, io: Io): number {
   });
   const bad = cells.filter((c) => !c.matches).length;
   if (format === 'json') {
-    io.out(JSON.stringify(cells.map((c) => ({ ...resultJson(c.result), matches: c.matches, expected: Object.fromEntries(c.invariants.map((i) => [i.invariant, i.expected])) })), null, 2));
+    io.out(JSON.stringify(cells.map((c) => ({ ...resultJson(c.result, c.result.model), matches: c.matches, expected: Object.fromEntries(c.invariants.map((i) => [i.invariant, i.expected])) })), null, 2));
   } else if (format === 'markdown') {
     io.out(markdown(cells));
   } else {
