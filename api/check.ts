@@ -14,6 +14,7 @@ import { PincowError } from '../model/errors.js';
 import { replay } from '../counterexamples/trace.js';
 import type { Trace } from '../counterexamples/trace.js';
 import { renderText } from '../counterexamples/renderText.js';
+import { ddmin, normalise } from '../counterexamples/minimize.js';
 import type { LoadedScenario } from '../scenario/catalog.js';
 import { VERSION } from './version.js';
 
@@ -65,6 +66,19 @@ function properties(model: MmModel, names: readonly string[]): Property[] {
   });
 }
 
+/**
+ * The BFS path is a shortest one; ddmin confirms no step can go (and
+ * shrinks paths found otherwise), then normalise() orders it with as few
+ * thread switches as the same execution allows. no-deadlock is a property
+ * of the end state having no successor, so its path is kept as found.
+ */
+function minimalPath(model: MmModel, name: string, path: readonly number[]): number[] {
+  if (name === NO_DEADLOCK) return [...path];
+  const pred = invariantByName(name)!.make(model);
+  const fails = (st: Uint8Array): boolean => !pred(model.view(st));
+  return normalise(model, ddmin(model, path, fails));
+}
+
 function explainViolation(model: MmModel, name: string, trace: Trace): string {
   const inv = invariantByName(name)!;
   return inv.explain(model, model.view(trace.states[trace.states.length - 1]!));
@@ -82,13 +96,14 @@ export function check(s: LoadedScenario, kernel: Kernel, o: CheckOptions = {}): 
   const invariants = names.map((n): InvariantVerdict => {
     const v = r.violations.find((x) => x.property === n);
     if (!v) return { invariant: n, verdict: 'holds' };
-    const trace = replay(model, v.path);
+    const path = minimalPath(model, n, v.path);
+    const trace = replay(model, path);
     const text = renderText(trace, {
       scenario: s.name, kernelLabel: kernel.label, eraId: kernel.era.id, eraSummary: kernel.era.summary, toggled: kernel.toggled,
       invariant: n, explanation: explainViolation(model, n, trace), actors: s.cfg.actors.map((a) => a.name),
       hash: s.hash, version: VERSION, reproduce: `npx pincow check ${s.builtin ? s.name : s.file} --kernel ${kernel.label}${kernel.toggled.map((t) => (t.startsWith('+') ? ` --with ${t.slice(1)}` : ` --without ${t.slice(1)}`)).join('')}`,
     });
-    return { invariant: n, verdict: 'violated', path: v.path, trace, text };
+    return { invariant: n, verdict: 'violated', path, trace, text };
   });
   const violated = invariants.some((i) => i.verdict === 'violated');
   const complete = r.end === 'exhausted' || r.end === 'all-violated';

@@ -20,4 +20,6 @@ export { PincowError } from '../model/errors.js';
 export { INVARIANTS } from '../invariants/index.js';
 export { MmModel } from '../model/mmModel.js';
 export { replay } from '../counterexamples/trace.js';
+export { replayActions, replayItf, toItf, toVitest } from './replay.js';
+export type { ItfTrace, ReplayOutcome } from './replay.js';
 export type { Trace, TraceStep } from '../counterexamples/trace.js';

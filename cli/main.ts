@@ -14,6 +14,7 @@ import { runCheck } from './commands/check.js';
 import { runFmt } from './commands/fmt.js';
 import { LIST_WHAT, runList } from './commands/list.js';
 import { runMatrix } from './commands/matrix.js';
+import { runReplay } from './commands/replay.js';
 
 class UsageError extends Error {}
 
@@ -26,7 +27,7 @@ function common<T>(y: Argv<T>) {
     .option('depth', { type: 'number', describe: 'BFS depth bound (steps from the initial state)' })
     .option('max-states', { type: 'number', describe: 'stop (exit 3) after this many distinct states' })
     .option('max-seconds', { type: 'number', describe: 'stop (exit 3) after this many seconds' })
-    .option('format', { alias: 'f', type: 'string', default: 'text', describe: 'text | json (matrix also: markdown)' });
+    .option('format', { alias: 'f', type: 'string', default: 'text', describe: 'check: text|json|itf|vitest|markdown; matrix: text|json|markdown' });
 }
 
 const EPILOG = 'Exit codes: 0 holds, 1 violation (matrix: a cell differs from its expectation), 2 bad input, 3 bound hit before a verdict.';
@@ -37,6 +38,10 @@ function parser(argv: string[], io: Io, setCode: (n: number) => void) {
     .usage('pincow <command> [options]\n\nExhaustive model checker for Linux page pinning (GUP) and copy-on-write across kernel eras.')
     .command('check [scenarios..]', 'explore scenarios on kernels (default: the whole catalogue on the newest era)',
       (y) => common(y).positional('scenarios', { type: 'string', array: true, default: [], describe: 'built-in names or .pincow files' })
+        .option('all-invariants', { type: 'boolean', describe: 'print a counterexample for every violated invariant, not only the first' })
+        .option('out', { type: 'string', describe: 'directory for --format itf|vitest|markdown files (one per counterexample)' })
+        .option('import-from', { type: 'string', describe: 'module the --format vitest test imports pincow from (default: pincow)' })
+        .example('pincow check vmsplice-child-unmap --kernel 5.7 --format itf > t.json', 'a machine trace; then: pincow replay t.json')
         .example('pincow check ro-pin-previously-shared --kernel 5.10', 'a counterexample on 5.10 (exit 1)')
         .example('pincow check fork-after-pin --kernel all --format json', 'JSON, one object per kernel'),
       (a) => setCode(runCheck(a as unknown as CommonArgs & { scenarios: string[] }, io)))
@@ -45,13 +50,16 @@ function parser(argv: string[], io: Io, setCode: (n: number) => void) {
         .example('pincow matrix', 'the regression suite of the kernel\'s pin/COW history')
         .example('pincow matrix --format markdown', 'for an issue tracker'),
       (a) => setCode(runMatrix(a as unknown as CommonArgs & { scenarios: string[] }, io)))
+    .command('replay <trace>', 're-execute a saved ITF trace; exit 1 if it still violates what it claims',
+      (y) => y.positional('trace', { type: 'string', demandOption: true }).example('pincow replay t.json', 'validate and re-render a trace'),
+      (a) => setCode(runReplay(String(a['trace']), io)))
     .command('list <what>', `what exists: ${LIST_WHAT.join(' | ')}`,
       (y) => y.positional('what', { type: 'string', demandOption: true }).example('pincow list kernels', 'eras and switches with their commits'),
       (a) => setCode(runList(String(a['what']), io)))
     .command('fmt <file>', 'print a scenario file in canonical form',
       (y) => y.positional('file', { type: 'string', demandOption: true }),
       (a) => setCode(runFmt(String(a['file']), io)))
-    .demandCommand(1, 'a command is needed: check, matrix, list or fmt')
+    .demandCommand(1, 'a command is needed: check, matrix, replay, list or fmt')
     .strict()
     .recommendCommands()
     .epilog(EPILOG)

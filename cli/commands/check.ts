@@ -10,9 +10,14 @@ import { boundsOf, EXIT_BOUND, EXIT_OK, EXIT_VIOLATION, formatOf, invariantsOf, 
 import type { CommonArgs, Io } from '../common.js';
 import { resultJson } from '../json.js';
 import { progressListener } from '../progress.js';
+import { writeTraces } from '../traceOutput.js';
+import type { Found } from '../traceOutput.js';
 
 export interface CheckArgs extends CommonArgs {
   scenarios: string[];
+  'all-invariants'?: boolean;
+  out?: string;
+  'import-from'?: string;
 }
 
 function fmtSci(x: number): string {
@@ -47,24 +52,32 @@ export function verdictLine(io: Io, r: CheckResult): string {
   ].join('\n');
 }
 
+/** Text: the verdict line, then the first counterexample (all of them with --all-invariants). */
+function printText(io: Io, r: CheckResult, all: boolean): void {
+  io.out(verdictLine(io, r));
+  const traces = r.invariants.filter((iv) => iv.text);
+  for (const iv of all ? traces : traces.slice(0, 1)) io.out(`\n${iv.text}\n`);
+  if (!all && traces.length > 1) io.out(`(${traces.length - 1} more counterexample(s): ${traces.slice(1).map((t) => t.invariant).join(', ')}; see --all-invariants)\n`);
+}
+
 export function runCheck(a: CheckArgs, io: Io): number {
-  const format = formatOf(a, ['text', 'json']);
+  const format = formatOf(a, ['text', 'json', 'itf', 'vitest', 'markdown']);
   const kernels = kernelsOf(a, NEWEST);
   const invariants = invariantsOf(a);
   const bounds = boundsOf(a);
   const scenarios = scenariosOf(a.scenarios);
-  const results: CheckResult[] = [];
+  const found: Found[] = [];
   for (const s of scenarios) {
     for (const k of kernels) {
       const listener = io.progress && format === 'text' ? progressListener(io, `${s.name} ${k.label}`) : undefined;
       const r = check(s, k, { ...bounds, ...(invariants ? { invariants } : {}), ...(listener ? { listener } : {}) });
-      results.push(r);
-      if (format !== 'text') continue;
-      io.out(verdictLine(io, r));
-      for (const iv of r.invariants) if (iv.text) io.out(`\n${iv.text}\n`);
+      found.push({ scenario: s, kernel: k, result: r });
+      if (format === 'text') printText(io, r, a['all-invariants'] === true);
     }
   }
+  const results = found.map((f) => f.result);
   if (format === 'json') io.out(JSON.stringify(results.map((r) => resultJson(r, r.model)), null, 2));
+  if (format === 'itf' || format === 'vitest' || format === 'markdown') writeTraces(found, format, io, a.out, a['import-from'] ?? 'pincow');
   if (results.some((r) => r.verdict === 'violated')) return EXIT_VIOLATION;
   if (results.some((r) => r.verdict === 'incomplete')) return EXIT_BOUND;
   return EXIT_OK;
