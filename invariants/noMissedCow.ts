@@ -21,7 +21,8 @@ export const noMissedCow: Invariant = {
     const refs = m.cfg.pins
       .map((pin, i) => (pin.mm !== v.b[L.G_MISSED_COW]! - 1 && v.pinHolds(i) && v.pinPfn(i) === p ? `${m.cfg.processes[pin.mm]}'s ${pin.name}` : ''))
       .filter((s) => s !== '');
-    const seen = [mappingNames(v, p, m.cfg.processes, m.cfg.vas), ...refs].filter((s) => s !== 'nobody').join(', ');
+    const others = mappingNames(v, p, m.cfg.processes, m.cfg.vas).split(', ').filter((n) => n !== 'nobody' && !n.startsWith(`${writer}:`));
+    const seen = [...others, ...refs].join(', ');
     return `${writer} wrote page#${p} in place, but ${seen || 'another process'} still sees that page: the write leaked (missed COW).`;
   },
 };

@@ -105,10 +105,15 @@ export function zapPte(v: StateView, m: number, va: number): void {
   putPage(v, p);
 }
 
-/** Userspace itself unmapped (mm, va): pins taken through it are exempt from pin-coherent. */
+/**
+ * Userspace itself unmapped (mm, va): the pins taken through it that are
+ * live now are exempt from pin-coherent. A pin taken later is not (the
+ * exemption is "since the pin", reference §E.2.1); a GUP-fast grab that is
+ * dropped clears the bit with the slot (StateView.setPin).
+ */
 export function markUserUnmapped(v: StateView, c: Ctx, m: number, va: number | undefined): void {
   c.cfg.pins.forEach((pin, i) => {
-    if (pin.mm === m && (va === undefined || pin.va === va)) v.setPinGhost(i, v.pinGhost(i) | L.PING_USER_UNMAPPED);
+    if (pin.mm === m && (va === undefined || pin.va === va) && v.pinHolds(i)) v.setPinGhost(i, v.pinGhost(i) | L.PING_USER_UNMAPPED);
   });
 }
 

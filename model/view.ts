@@ -85,6 +85,7 @@ export class StateView {
     const o = this.pn(i);
     this.b[o + L.PIN_STATE] = state;
     this.b[o + L.PIN_PFN] = pfn;
+    if (state === L.PIN_UNUSED) this.b[o + L.PIN_GHOST] = 0; // a dropped GUP-fast grab starts afresh
   }
   setPinGhost(i: number, g: number): void { this.b[this.pn(i) + L.PIN_GHOST] = g; }
   /** the pin holds a reference on its page now (returned, or grabbed by GUP-fast) */

@@ -54,11 +54,22 @@ export const munmap = step({
   explain: (b, _a, c) => zapExplain(b, c, c.instr.va),
 });
 
+/**
+ * exit_mmap runs after the last user of the mm is gone (reference §B.7):
+ * exit_group kills the sibling threads first, and a sibling inside an
+ * operation (GUP-fast with IRQs off, a fault) finishes it before it dies.
+ * So exit waits until no other thread of the mm is mid-instruction.
+ */
+function lastUser(v: StateView, c: Ctx): boolean {
+  if (!v.canWrite(c.mm)) return false;
+  return c.cfg.actors.every((a, i) => i === c.actor || a.mm !== c.mm || v.act(i, L.A_STEP) === 0);
+}
+
 export const exit = step({
   name: 'exit',
   fn: 'exit_mmap',
   cite: 'reference §B.7: exit_mmap zaps every VMA; pins survive on their pages',
-  guard: (v, c) => v.canWrite(c.mm),
+  guard: lastUser,
   effect(v, c) {
     for (let va = 0; va < v.lay.nVa; va++) {
       zapPte(v, c.mm, va);
