@@ -11,12 +11,9 @@ import type { Kernel } from '../model/kernels.js';
 import { MmModel } from '../model/mmModel.js';
 import { StateView } from '../model/view.js';
 import { PincowError } from '../model/errors.js';
-import { replay } from '../counterexamples/trace.js';
 import type { Trace } from '../counterexamples/trace.js';
-import { renderText } from '../counterexamples/renderText.js';
-import { ddmin, normalise } from '../counterexamples/minimize.js';
 import type { LoadedScenario } from '../scenario/catalog.js';
-import { VERSION } from './version.js';
+import { counterexample, scenarioArg, switchFlags } from './violation.js';
 
 export interface CheckOptions {
   /** BFS depth bound (default: the scenario's `depth`, else 200) */
@@ -67,23 +64,16 @@ function properties(model: MmModel, names: readonly string[]): Property[] {
 }
 
 /**
- * The BFS path is a shortest one; ddmin confirms no step can go (and
- * shrinks paths found otherwise), then normalise() orders it with as few
- * thread switches as the same execution allows. no-deadlock is a property
- * of the end state having no successor, so its path is kept as found.
+ * Explore one scenario on one kernel breadth-first and return the verdict
+ * as data, never printing: `holds` (every reachable state within the
+ * bounds was explored), `violated` (per violated invariant a minimal
+ * path, its replayed trace and its text; the BFS path is a shortest one)
+ * or `incomplete` (a bound stopped it first; `limit` says which).
+ *
+ * @param s a loaded scenario (`loadScenario`, `compileText`)
+ * @param kernel one kernel, e.g. `resolveKernels('6.1')[0]`
+ * @param o bounds, the invariants to check (default: the scenario's) and a progress listener
  */
-function minimalPath(model: MmModel, name: string, path: readonly number[]): number[] {
-  if (name === NO_DEADLOCK) return [...path];
-  const pred = invariantByName(name)!.make(model);
-  const fails = (st: Uint8Array): boolean => !pred(model.view(st));
-  return normalise(model, ddmin(model, path, fails));
-}
-
-function explainViolation(model: MmModel, name: string, trace: Trace): string {
-  const inv = invariantByName(name)!;
-  return inv.explain(model, model.view(trace.states[trace.states.length - 1]!));
-}
-
 export function check(s: LoadedScenario, kernel: Kernel, o: CheckOptions = {}): CheckResult {
   const names = o.invariants ?? s.invariants;
   const model = new MmModel(s.cfg, kernel);
@@ -96,13 +86,7 @@ export function check(s: LoadedScenario, kernel: Kernel, o: CheckOptions = {}): 
   const invariants = names.map((n): InvariantVerdict => {
     const v = r.violations.find((x) => x.property === n);
     if (!v) return { invariant: n, verdict: 'holds' };
-    const path = minimalPath(model, n, v.path);
-    const trace = replay(model, path);
-    const text = renderText(trace, {
-      scenario: s.name, kernelLabel: kernel.label, eraId: kernel.era.id, eraSummary: kernel.era.summary, toggled: kernel.toggled,
-      invariant: n, explanation: explainViolation(model, n, trace), actors: s.cfg.actors.map((a) => a.name),
-      hash: s.hash, version: VERSION, reproduce: `npx pincow check ${s.builtin ? s.name : s.file} --kernel ${kernel.label}${kernel.toggled.map((t) => (t.startsWith('+') ? ` --with ${t.slice(1)}` : ` --without ${t.slice(1)}`)).join('')}`,
-    });
+    const { path, trace, text } = counterexample(s, kernel, model, n, v.path, `npx pincow check ${scenarioArg(s)} --kernel ${kernel.label}${switchFlags(kernel)}`);
     return { invariant: n, verdict: 'violated', path, trace, text };
   });
   const violated = invariants.some((i) => i.verdict === 'violated');

@@ -23,3 +23,8 @@ export { replay } from '../counterexamples/trace.js';
 export { replayActions, replayItf, toItf, toVitest } from './replay.js';
 export type { ItfTrace, ReplayOutcome } from './replay.js';
 export type { Trace, TraceStep } from '../counterexamples/trace.js';
+export { simulate, SIMULATE_DEFAULTS } from './simulate.js';
+export type { SimulateOptions, SimulateResult, SimulatedViolation } from './simulate.js';
+export { arbitraries } from './arbitraries.js';
+export type { ScenarioTextOptions, TracesOptions } from './arbitraries.js';
+export { scenarios } from './scenarios.js';

@@ -26,6 +26,11 @@ export interface Cell {
   readonly result: CheckResult;
 }
 
+/**
+ * One cell of the matrix: check() the scenario on the kernel and compare
+ * each invariant's verdict with the scenario's expectation for that era
+ * (an `incomplete` run never matches).
+ */
 export function cell(s: LoadedScenario, k: Kernel, o: CheckOptions = {}): Cell {
   const r = check(s, k, o);
   const invariants = r.invariants.map((iv): CellInvariant => {
@@ -36,6 +41,12 @@ export function cell(s: LoadedScenario, k: Kernel, o: CheckOptions = {}): Cell {
   return { scenario: s.name, kernel: k.label, era: k.era.id, verdict: r.verdict, matches: invariants.every((i) => i.matches), invariants, result: r };
 }
 
+/**
+ * Every scenario × every kernel, in that order, as cells compared with the
+ * expectations; `onCell` sees each cell as soon as it is done (progress).
+ * The kernel's pin/COW history as a regression suite: all cells should
+ * match.
+ */
 export function matrix(scenarios: readonly LoadedScenario[], kernels: readonly Kernel[], o: CheckOptions = {}, onCell?: (c: Cell) => void): Cell[] {
   const out: Cell[] = [];
   for (const s of scenarios) {

@@ -15,6 +15,8 @@ import { runFmt } from './commands/fmt.js';
 import { LIST_WHAT, runList } from './commands/list.js';
 import { runMatrix } from './commands/matrix.js';
 import { runReplay } from './commands/replay.js';
+import { runSimulate, simulateOptions } from './commands/simulate.js';
+import type { SimulateArgs } from './commands/simulate.js';
 
 class UsageError extends Error {}
 
@@ -27,7 +29,7 @@ function common<T>(y: Argv<T>) {
     .option('depth', { type: 'number', describe: 'BFS depth bound (steps from the initial state)' })
     .option('max-states', { type: 'number', describe: 'stop (exit 3) after this many distinct states' })
     .option('max-seconds', { type: 'number', describe: 'stop (exit 3) after this many seconds' })
-    .option('format', { alias: 'f', type: 'string', default: 'text', describe: 'check: text|json|itf|vitest|markdown; matrix: text|json|markdown' });
+    .option('format', { alias: 'f', type: 'string', default: 'text', describe: 'check: text|json|itf|vitest|markdown|junit; matrix: text|json|markdown|junit' });
 }
 
 const EPILOG = 'Exit codes: 0 holds, 1 violation (matrix: a cell differs from its expectation), 2 bad input, 3 bound hit before a verdict.';
@@ -53,13 +55,16 @@ function parser(argv: string[], io: Io, setCode: (n: number) => void) {
     .command('replay <trace>', 're-execute a saved ITF trace; exit 1 if it still violates what it claims',
       (y) => y.positional('trace', { type: 'string', demandOption: true }).example('pincow replay t.json', 'validate and re-render a trace'),
       (a) => setCode(runReplay(String(a['trace']), io)))
+    .command('simulate <scenario>', 'seeded random walks, shrinking any violation found (beyond exhaustive bounds; proves nothing)',
+      (y) => simulateOptions(y),
+      (a) => setCode(runSimulate(a as unknown as SimulateArgs, io)))
     .command('list <what>', `what exists: ${LIST_WHAT.join(' | ')}`,
       (y) => y.positional('what', { type: 'string', demandOption: true }).example('pincow list kernels', 'eras and switches with their commits'),
       (a) => setCode(runList(String(a['what']), io)))
     .command('fmt <file>', 'print a scenario file in canonical form',
-      (y) => y.positional('file', { type: 'string', demandOption: true }),
+      (y) => y.positional('file', { type: 'string', demandOption: true }).example('pincow fmt my.pincow > tidy.pincow', 'the canonical form; formatting twice changes nothing'),
       (a) => setCode(runFmt(String(a['file']), io)))
-    .demandCommand(1, 'a command is needed: check, matrix, replay, list or fmt')
+    .demandCommand(1, 'a command is needed: check, matrix, simulate, replay, list or fmt')
     .strict()
     .recommendCommands()
     .epilog(EPILOG)

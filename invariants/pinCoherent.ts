@@ -2,8 +2,10 @@
  * pin-coherent (reference §E.2.1, DESIGN.md §5): while a FOLL_PIN is held
  * and userspace has not itself unmapped, zapped or exited the VA, the VA
  * resolves to the pinned page — so what the device writes, the process
- * reads. Meant for R/W pins from 5.9 (fork copies pinned pages) and for
- * every anon FOLL_PIN from 5.19 (PageAnonExclusive + unshare).
+ * reads. Meant for R/W pins from 5.9 (fork copies pinned pages), for
+ * every anon FOLL_PIN from 5.19 (PageAnonExclusive + unshare), and for
+ * long-term R/O pins of the zeropage from 6.2; short-term pins of the
+ * zeropage are exempt (no kernel promises them anything).
  */
 import * as L from '../model/layout.js';
 import type { MmModel } from '../model/mmModel.js';
@@ -16,6 +18,9 @@ function broken(m: MmModel, v: StateView): number {
     const pin = pins[i]!;
     if (!pin.foll_pin || v.pinState(i) !== L.PIN_HELD) continue;
     if ((v.pinGhost(i) & L.PING_USER_UNMAPPED) !== 0 || !v.alive(pin.mm)) continue;
+    // A pin of the shared zeropage promises nothing unless long-term (6.2+
+    // unshares those, 84209e87c696): a later write fault replaces it by design.
+    if (v.pinPfn(i) === L.ZERO_PFN && !pin.longterm) continue;
     if (v.kind(pin.mm, pin.va) === L.PTE_NONE || v.pfn(pin.mm, pin.va) !== v.pinPfn(i)) return i;
   }
   return -1;

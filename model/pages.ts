@@ -21,7 +21,7 @@ export function allocPage(v: StateView, content: number): number {
       return p;
     }
   }
-  throw new PincowError('invalid-scenario', `the model ran out of page frames (${v.lay.nFrames - 1}); raise "pages" in the scenario`);
+  throw new PincowError('invalid-scenario', `the scenario needs more than the ${v.lay.nFrames - 1} page frames pincow reserves for it; please report it with the scenario`);
 }
 
 /** Is pfn mapped by any PTE (present, protnone, swap or migration entry)? */
@@ -131,7 +131,9 @@ export function noteWrite(v: StateView, c: Ctx, m: number, p: number): void {
     }
   }
   c.cfg.pins.forEach((pin, i) => {
-    if (pin.mm !== m && v.pinHolds(i) && v.pinPfn(i) === p) leak = true;
+    // Only references GUP has returned can see the write; an in-flight
+    // GUP-fast grab is rechecked (and dropped) before anyone reads through it.
+    if (pin.mm !== m && v.pinState(i) === L.PIN_HELD && v.pinPfn(i) === p) leak = true;
   });
   if (leak) {
     v.b[L.G_MISSED_COW] = 1 + m;

@@ -40,13 +40,22 @@ export interface LoadedScenario extends CompiledScenario {
   readonly builtin: boolean;
 }
 
+/**
+ * Parse and compile a scenario text; `file` names it in error positions
+ * (file:line:col) and in `Reproduce:` lines; `builtin` says it is a
+ * catalogue scenario (reproduced by name).
+ */
 export function compileText(text: string, file: string, builtin: boolean): LoadedScenario {
   const compiled = compileScenario(parseScenario(text, file));
   const hash = createHash('sha256').update(text).digest('hex').slice(0, 12);
   return { ...compiled, source: text, hash, builtin };
 }
 
-/** A built-in name or a path. */
+/**
+ * Load a SCENARIO argument: a built-in name (`pincow list scenarios`) or a
+ * path to a `.pincow` file. Unknown names, unreadable files and malformed
+ * scenarios are PincowErrors.
+ */
 export function loadScenario(arg: string): LoadedScenario {
   const looksLikePath = arg.includes('/') || arg.endsWith('.pincow');
   if (!looksLikePath) {
@@ -67,6 +76,7 @@ export function loadScenario(arg: string): LoadedScenario {
   return compileText(text, arg, false);
 }
 
+/** Every built-in scenario, loaded, in name order. */
 export function loadCatalog(): LoadedScenario[] {
   return catalogNames().map(loadScenario);
 }

@@ -212,6 +212,58 @@ function checkContradictions(s: CompiledScenario, ast: ScenarioAst): void {
   }
 }
 
+/**
+ * What the packed state can count (model/layout.ts keeps each field in one
+ * byte: the program counter, the setup phase, content tokens per process
+ * and per pin, refcounts). Beyond these a counter would wrap silently and
+ * the verdict would be wrong, so such a scenario is refused instead — far
+ * beyond what can be explored anyway.
+ */
+export const LIMITS = { instructions: 250, processes: 64, vas: 64, pins: 64, actors: 64 } as const;
+
+/** Each process is created once, by one fork; and the limits above. */
+function checkShape(blocks: readonly { actor: Word; setup: boolean; instrs: readonly Instr[] }[]): void {
+  const forked = new Map<string, SourcePos>();
+  const vas = new Set<string>();
+  const pins = new Set<string>();
+  const actors = new Set<string>();
+  const length = new Map<string, number>();
+  let setup = 0;
+  const tooMany = (what: string, max: number, at: { pos: SourcePos }): never =>
+    err('invalid-scenario', at, `too many ${what}: at most ${max} are supported`);
+  for (const blk of blocks) {
+    actors.add(blk.actor.text);
+    // Setup runs in order: a child can have setup lines only after the setup line that forks it.
+    const proc = /^(P\d+)/.exec(blk.actor.text)?.[1];
+    if (blk.setup && proc && proc !== 'P0' && !forked.has(proc)) {
+      err('invalid-scenario', blk.actor, `${proc} has setup instructions before any setup "fork ${proc}" creates it`);
+    }
+    if (actors.size > LIMITS.actors) tooMany('actors (threads and the device)', LIMITS.actors, blk.actor);
+    for (const ins of blk.instrs) {
+      const n = (length.get(blk.actor.text) ?? 0) + 1;
+      length.set(blk.actor.text, n);
+      if (n > LIMITS.instructions) tooMany(`instructions for ${blk.actor.text} (setup included)`, LIMITS.instructions, ins.op);
+      if (blk.setup && ++setup > LIMITS.instructions) tooMany('setup instructions', LIMITS.instructions, ins.op);
+      const a0 = ins.args[0];
+      if (!a0) continue;
+      if (ins.op.text === 'fork') {
+        if (a0.text === 'P0') err('invalid-scenario', a0, 'P0 is the initial process: fork creates a new one, like "fork P1"');
+        const first = forked.get(a0.text);
+        if (first) err('invalid-scenario', a0, `${a0.text} is already created by the "fork ${a0.text}" at line ${first.line}: each process is forked once`);
+        forked.set(a0.text, a0.pos);
+        if (forked.size + 1 > LIMITS.processes) tooMany('processes', LIMITS.processes, a0);
+      }
+      if (ins.op.text === 'mmap' && (vas.add(a0.text), vas.size > LIMITS.vas)) tooMany('VAs', LIMITS.vas, a0);
+      if ((ins.op.text === 'pin' || ins.op.text === 'get') && (pins.add(ins.as?.text ?? `#${pins.size}`), pins.size > LIMITS.pins)) tooMany('pins and references', LIMITS.pins, ins.op);
+    }
+  }
+}
+
+/**
+ * Check every name of a parsed scenario against the model and build what
+ * the checker runs. Errors are PincowErrors (`unknown-name`,
+ * `invalid-scenario`, `syntax`) with the file:line:col of the word.
+ */
 export function compileScenario(ast: ScenarioAst): CompiledScenario {
   const b: Builder = { processes: ['P0'], vas: [], pins: [], events: [], actors: new Map(), setupSeq: 0 };
   const blocks = [...ast.setup.map((l) => ({ ...l, setup: true })), ...ast.actors.map((a) => ({ ...a, setup: false }))];
@@ -222,6 +274,7 @@ export function compileScenario(ast: ScenarioAst): CompiledScenario {
     const e = actorEntry(b, blk.actor);
     for (const ins of blk.instrs) e.program.push(compileInstr(b, ins, blk.actor, e.mm, blk.setup ? seq++ : -1, pinCursor));
   }
+  checkShape(blocks);
   const forked = new Set(b.actors.size ? [...b.actors.values()].flatMap((a) => a.program.filter((i) => i.kind === 'fork').map((i) => i.child)) : []);
   b.processes.forEach((p, i) => {
     if (i > 0 && !forked.has(i)) {

@@ -9,6 +9,7 @@ import type { CheckResult } from '../../api/check.js';
 import { boundsOf, EXIT_BOUND, EXIT_OK, EXIT_VIOLATION, formatOf, invariantsOf, kernelsOf, NEWEST, paint, scenariosOf } from '../common.js';
 import type { CommonArgs, Io } from '../common.js';
 import { resultJson } from '../json.js';
+import { checkJunit } from '../junit.js';
 import { progressListener } from '../progress.js';
 import { writeTraces } from '../traceOutput.js';
 import type { Found } from '../traceOutput.js';
@@ -61,7 +62,7 @@ function printText(io: Io, r: CheckResult, all: boolean): void {
 }
 
 export function runCheck(a: CheckArgs, io: Io): number {
-  const format = formatOf(a, ['text', 'json', 'itf', 'vitest', 'markdown']);
+  const format = formatOf(a, ['text', 'json', 'itf', 'vitest', 'markdown', 'junit']);
   const kernels = kernelsOf(a, NEWEST);
   const invariants = invariantsOf(a);
   const bounds = boundsOf(a);
@@ -77,6 +78,7 @@ export function runCheck(a: CheckArgs, io: Io): number {
   }
   const results = found.map((f) => f.result);
   if (format === 'json') io.out(JSON.stringify(results.map((r) => resultJson(r, r.model)), null, 2));
+  if (format === 'junit') io.out(checkJunit(results));
   if (format === 'itf' || format === 'vitest' || format === 'markdown') writeTraces(found, format, io, a.out, a['import-from'] ?? 'pincow');
   if (results.some((r) => r.verdict === 'violated')) return EXIT_VIOLATION;
   if (results.some((r) => r.verdict === 'incomplete')) return EXIT_BOUND;

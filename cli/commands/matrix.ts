@@ -10,6 +10,7 @@ import { WIDTH, wrap } from '../../counterexamples/renderText.js';
 import { boundsOf, EXIT_OK, EXIT_VIOLATION, formatOf, invariantsOf, kernelsOf, paint, scenariosOf } from '../common.js';
 import type { CommonArgs, Io } from '../common.js';
 import { resultJson } from '../json.js';
+import { matrixJunit } from '../junit.js';
 
 export interface MatrixArgs extends CommonArgs {
   scenarios: string[];
@@ -53,7 +54,7 @@ function markdown(cells: readonly Cell[]): string {
 }
 
 export function runMatrix(a: MatrixArgs, io: Io): number {
-  const format = formatOf(a, ['text', 'json', 'markdown']);
+  const format = formatOf(a, ['text', 'json', 'markdown', 'junit']);
   const kernels = kernelsOf(a, 'all');
   const invariants = invariantsOf(a);
   const bounds = boundsOf(a);
@@ -64,6 +65,8 @@ export function runMatrix(a: MatrixArgs, io: Io): number {
   const bad = cells.filter((c) => !c.matches).length;
   if (format === 'json') {
     io.out(JSON.stringify(cells.map((c) => ({ ...resultJson(c.result, c.result.model), matches: c.matches, expected: Object.fromEntries(c.invariants.map((i) => [i.invariant, i.expected])) })), null, 2));
+  } else if (format === 'junit') {
+    io.out(matrixJunit(cells));
   } else if (format === 'markdown') {
     io.out(markdown(cells));
   } else {

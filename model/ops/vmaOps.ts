@@ -4,6 +4,7 @@
  * §A.2), all under mmap_lock(W), one step each.
  */
 import * as L from '../layout.js';
+import { markUserUnmapped, zapPte } from '../pages.js';
 import { step } from '../step.js';
 import type { Ctx } from '../step.js';
 import type { StateView } from '../view.js';
@@ -20,8 +21,10 @@ export const mmap = step({
   cite: 'mmap(MAP_PRIVATE|MAP_ANONYMOUS): a new VMA, no PTE (faults populate it)',
   guard: (v, c) => v.canWrite(c.mm),
   effect(v, c) {
+    // MAP_FIXED over an existing mapping unmaps it first (as munmap would).
+    zapPte(v, c.mm, c.instr.va);
+    markUserUnmapped(v, c, c.mm, c.instr.va);
     v.setVma(c.mm, c.instr.va, L.VMA_MAPPED | c.instr.vmaFlags);
-    v.setPte(c.mm, c.instr.va, L.PTE_NONE, 0, 0);
     finish(v, c);
   },
   footprint: fpVma,
