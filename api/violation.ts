@@ -63,10 +63,14 @@ export interface Counterexample {
 export function counterexample(s: LoadedScenario, kernel: Kernel, model: MmModel, invariant: string, found: readonly number[], reproduce: string): Counterexample {
   const path = minimalPath(model, invariant, found);
   const trace = replay(model, path);
-  const text = renderText(trace, {
+  return { path, trace, text: renderViolation(s, kernel, model, invariant, trace, reproduce) };
+}
+
+/** A trace as it is (no minimising) rendered as mailing-list text. */
+export function renderViolation(s: LoadedScenario, kernel: Kernel, model: MmModel, invariant: string, trace: Trace, reproduce: string): string {
+  return renderText(trace, {
     scenario: s.name, kernelLabel: kernel.label, eraId: kernel.era.id, eraSummary: kernel.era.summary, toggled: kernel.toggled,
     invariant, explanation: explainViolation(model, invariant, trace), actors: s.cfg.actors.map((a) => a.name),
     hash: s.hash, version: VERSION, reproduce,
   });
-  return { path, trace, text };
 }

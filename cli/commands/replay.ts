@@ -7,10 +7,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { replayItf } from '../../api/replay.js';
-import { renderText } from '../../counterexamples/renderText.js';
-import { invariantByName } from '../../invariants/index.js';
+import { renderViolation } from '../../api/violation.js';
 import { PincowError } from '../../model/errors.js';
-import { VERSION } from '../../api/version.js';
 import { EXIT_OK, EXIT_VIOLATION, paint } from '../common.js';
 import type { Io } from '../common.js';
 
@@ -41,13 +39,7 @@ export function runReplay(file: string, io: Io): number {
     io.out(`${head}; ${paint(io, 'green', `${r.claimed} no longer violated`)}`);
     return EXIT_OK;
   }
-  const model = r.model;
-  const last = model.view(r.trace.states[r.trace.states.length - 1]!);
   io.out(`${head}; ${paint(io, 'red', `${r.claimed} still violated`)}\n`);
-  io.out(renderText(r.trace, {
-    scenario: r.scenario.name, kernelLabel: r.kernel.label, eraId: r.kernel.era.id, eraSummary: r.kernel.era.summary, toggled: r.kernel.toggled,
-    invariant: r.claimed, explanation: invariantByName(r.claimed)!.explain(model, last), actors: r.scenario.cfg.actors.map((a) => a.name),
-    hash: r.scenario.hash, version: VERSION, reproduce: `npx pincow replay ${file}`,
-  }));
+  io.out(renderViolation(r.scenario, r.kernel, r.model, r.claimed, r.trace, `npx pincow replay ${file}`));
   return EXIT_VIOLATION;
 }
