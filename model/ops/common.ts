@@ -77,3 +77,16 @@ export function fpVa(v: StateView, c: Ctx, out: number[]): void {
 }
 
 export { LOC_PAGE, LOC_PIN };
+
+/** Snapshot the PTE of the actor's VA (what a fault or GUP-fast saw), for a later pte_same(). */
+export function rememberPte(v: StateView, c: Ctx): void {
+  v.setAct(c.actor, L.A_ORIG_PFN, v.pfn(c.mm, c.instr.va));
+  v.setAct(c.actor, L.A_ORIG_PTE, v.pteWord(c.mm, c.instr.va));
+}
+
+/** pte_same(): is the PTE still the one rememberPte() saw? */
+export function pteSame(v: StateView, c: Ctx): boolean {
+  const m = c.mm;
+  const va = c.instr.va;
+  return v.pfn(m, va) === v.act(c.actor, L.A_ORIG_PFN) && v.pteWord(m, va) === v.act(c.actor, L.A_ORIG_PTE);
+}

@@ -11,7 +11,7 @@ import { grab, ungrab } from '../pages.js';
 import { step } from '../step.js';
 import type { Ctx } from '../step.js';
 import type { StateView } from '../view.js';
-import { finish, fp, fpVa, goto } from './common.js';
+import { finish, fp, fpVa, goto, pteSame, rememberPte } from './common.js';
 import { follWrite, gupEntry, mustUnshare } from './gup.js';
 
 export const ASSERT_SANITY_CHECK_PINNED = 2; // sanity_check_pinned_pages: pinned anon page not PAE
@@ -73,8 +73,7 @@ export const gupFastRead = step({
   guard: () => true,
   effect(v, c) {
     if (refusal(v, c) !== '') return fallback(v, c);
-    v.setAct(c.actor, L.A_ORIG_PFN, v.pfn(c.mm, c.instr.va));
-    v.setAct(c.actor, L.A_ORIG_PTE, v.pteWord(c.mm, c.instr.va));
+    rememberPte(v, c);
     goto(v, c, gupFastGrab);
   },
   footprint: fpFast,
@@ -104,23 +103,17 @@ export const gupFastGrab = step({
   },
 });
 
-function pteUnchanged(v: StateView, c: Ctx): boolean {
-  const m = c.mm;
-  const va = c.instr.va;
-  return v.pfn(m, va) === v.act(c.actor, L.A_ORIG_PFN) && v.pteWord(m, va) === v.act(c.actor, L.A_ORIG_PTE);
-}
-
 export const gupFastRecheck = step({
   name: 'gupfast.recheck',
   fn: 'gup_fast_pte_range',
   cite: 'reference §B.5 step 3.4: pte_val(pte) != *ptep -> drop (2667f50e8b81)',
   guard: () => true,
   effect(v, c) {
-    if (!pteUnchanged(v, c)) return drop(v, c);
+    if (!pteSame(v, c)) return drop(v, c);
     goto(v, c, c.k.unshare ? gupFastUnshare : gupFastFinish);
   },
   footprint: fpFast,
-  explain: (b, _a, c) => (pteUnchanged(b, c) ? 'PTE unchanged' : 'PTE changed -> drop, slow path'),
+  explain: (b, _a, c) => (pteSame(b, c) ? 'PTE unchanged' : 'PTE changed -> drop, slow path'),
 });
 
 function unshareNeeded(v: StateView, c: Ctx): boolean {

@@ -13,7 +13,7 @@ import { allocPage, mapNewAnon, newPteFlags, putPage } from '../pages.js';
 import { LOC_ALLOC, step } from '../step.js';
 import type { Ctx } from '../step.js';
 import type { StateView } from '../view.js';
-import { faultReturn, fp, fpVa, goto } from './common.js';
+import { faultReturn, fp, fpVa, goto, pteSame, rememberPte } from './common.js';
 import { isReuse, wpDecide, wpReason } from './wpDecide.js';
 
 export const ASSERT_WP_PAGE_REUSE = 3; // wp_page_reuse: VM_BUG_ON(anon && !PageAnonExclusive)
@@ -33,8 +33,7 @@ export function doWpPage(v: StateView, c: Ctx): number {
   // Copy: folio_get(old) (none for the zeropage), remember the PTE, drop the PTL.
   if (p !== L.ZERO_PFN) v.getRef(p);
   v.setAct(c.actor, L.A_HOLD, p === L.ZERO_PFN ? L.NO_PFN : p);
-  v.setAct(c.actor, L.A_ORIG_PFN, p);
-  v.setAct(c.actor, L.A_ORIG_PTE, v.pteWord(m, va));
+  rememberPte(v, c);
   goto(v, c, wpAlloc);
   return r;
 }
@@ -79,12 +78,6 @@ export const wpAlloc = step({
   },
   explain: (b, a, c) => `alloc page#${a.act(c.actor, L.A_NEW)}, copy page#${b.act(c.actor, L.A_ORIG_PFN)}`,
 });
-
-function pteSame(v: StateView, c: Ctx): boolean {
-  const m = c.mm;
-  const va = c.instr.va;
-  return v.pfn(m, va) === v.act(c.actor, L.A_ORIG_PFN) && v.pteWord(m, va) === v.act(c.actor, L.A_ORIG_PTE);
-}
 
 export const wpInstall = step({
   name: 'wp.install',
