@@ -35,6 +35,16 @@ export interface CompiledScenario {
 const THREAD_OPS = ['mmap', 'read', 'write', 'fork', 'exit', 'munmap', 'madvise', 'mprotect', 'pin', 'get', 'unpin', 'put', 'signal', 'wait'];
 const DEVICE_OPS = ['dma-read', 'dma-write', 'unpin', 'put', 'signal', 'wait'];
 
+/**
+ * Actors that are not threads of a process (mm = -1): the device and the
+ * kernel daemons (reclaim, migration, the NUMA scanner, ksmd, khugepaged,
+ * uprobes), each with the operations it may run. A daemon's section header
+ * is its name (`reclaim:`); add a daemon by adding its row here.
+ */
+export const NON_THREAD_ACTORS: Record<string, readonly string[]> = {
+  device: DEVICE_OPS,
+};
+
 function err(code: 'syntax' | 'unknown-name' | 'invalid-scenario', w: { pos: SourcePos }, msg: string): never {
   throw new PincowError(code, msg, w.pos);
 }
@@ -49,9 +59,10 @@ interface Builder {
 }
 
 function processOf(b: Builder, actor: Word): number {
-  if (actor.text === 'device') return -1;
+  if (Object.hasOwn(NON_THREAD_ACTORS, actor.text)) return -1;
   const m = /^(P\d+)(?:\.T\d+)?$/.exec(actor.text);
-  if (!m) err('unknown-name', actor, `unknown actor "${actor.text}"; expected P<n> (a process's main thread), P<n>.T<m> (another thread) or device${didYouMean(actor.text, ['device', 'P0', 'P1'])}`);
+  const others = Object.keys(NON_THREAD_ACTORS);
+  if (!m) err('unknown-name', actor, `unknown actor "${actor.text}"; expected P<n> (a process's main thread), P<n>.T<m> (another thread) or one of ${others.join(', ')}${didYouMean(actor.text, [...others, 'P0', 'P1'])}`);
   let i = b.processes.indexOf(m[1]!);
   if (i < 0) i = b.processes.push(m[1]!) - 1;
   return i;
@@ -110,9 +121,9 @@ const blank = (ins: Instr, kind: OpKind, seq: number): InstrConfig => ({
 /** Pass 2: one instruction to its configuration. */
 function compileInstr(b: Builder, ins: Instr, actor: Word, mm: number, seq: number, pinCursor: { i: number }): InstrConfig {
   const op = ins.op.text;
-  const allowedOps = mm < 0 ? DEVICE_OPS : THREAD_OPS;
+  const allowedOps = mm < 0 ? NON_THREAD_ACTORS[actor.text] ?? DEVICE_OPS : THREAD_OPS;
   if (!allowedOps.includes(op)) {
-    const who = mm < 0 ? 'the device' : `a thread (${actor.text})`;
+    const who = mm < 0 ? `the ${actor.text}` : `a thread (${actor.text})`;
     err('unknown-name', ins.op, `"${op}" is not an operation of ${who}; expected one of ${allowedOps.join(', ')}${didYouMean(op, allowedOps)}`);
   }
   if (ins.as && op !== 'pin' && op !== 'get') err('syntax', ins.as, `"as NAME" only names a pin or get`);
