@@ -12,6 +12,7 @@ import type { Kernel } from '../model/kernels.js';
 import type { MmModel } from '../model/mmModel.js';
 import { ddmin, normalise } from '../counterexamples/minimize.js';
 import { renderText } from '../counterexamples/renderText.js';
+import { slice } from '../counterexamples/slice.js';
 import { replay } from '../counterexamples/trace.js';
 import type { Trace } from '../counterexamples/trace.js';
 import type { LoadedScenario } from '../scenario/catalog.js';
@@ -28,6 +29,7 @@ export function switchFlags(kernel: Kernel): string {
 }
 
 /**
+ * The footprint slice drops the steps the violation does not depend on,
  * ddmin confirms no step can go (and shrinks paths found otherwise, e.g.
  * by simulation), then normalise() orders it with as few thread switches
  * as the same execution allows. no-deadlock is a property of the end state
@@ -37,7 +39,7 @@ export function minimalPath(model: MmModel, invariant: string, path: readonly nu
   if (invariant === NO_DEADLOCK) return [...path];
   const pred = invariantByName(invariant)!.make(model);
   const fails = (st: Uint8Array): boolean => !pred(model.view(st));
-  return normalise(model, ddmin(model, path, fails));
+  return normalise(model, ddmin(model, slice(model, path, fails), fails));
 }
 
 /** The invariant's explanation of the last state of a trace that breaks it. */
