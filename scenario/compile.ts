@@ -32,8 +32,8 @@ export interface CompiledScenario {
   readonly depth: number | undefined;
 }
 
-const THREAD_OPS = ['mmap', 'read', 'write', 'fork', 'exit', 'munmap', 'madvise', 'mprotect', 'pin', 'get', 'unpin', 'put', 'signal', 'wait'];
-const DEVICE_OPS = ['dma-read', 'dma-write', 'unpin', 'put', 'signal', 'wait'];
+const THREAD_OPS = ['mmap', 'read', 'write', 'fork', 'exit', 'munmap', 'madvise', 'mprotect', 'pin', 'get', 'unpin', 'put', 'signal', 'wait', 'join'];
+const DEVICE_OPS = ['dma-read', 'dma-write', 'unpin', 'put', 'signal', 'wait', 'join'];
 
 /**
  * Actors that are not threads of a process (mm = -1): the device and the
@@ -68,6 +68,35 @@ function processOf(b: Builder, actor: Word): number {
   return i;
 }
 
+/**
+ * `join ACTOR` waits until ACTOR has run its whole program: sugar for a
+ * one-shot event that the compiler signals as ACTOR's last instruction
+ * (so it is ordered, and independent of everything else, exactly like
+ * signal/wait).
+ */
+function joinEvent(actor: string): string {
+  return `${actor}-done`;
+}
+
+/** After pass 2: append the signal of every joined actor's end-of-program event. */
+function addJoinSignals(b: Builder, blocks: readonly { actor: Word; instrs: readonly Instr[] }[]): void {
+  for (const blk of blocks) {
+    for (const ins of blk.instrs) {
+      if (ins.op.text !== 'join') continue;
+      const target = ins.args[0]!;
+      const e = b.actors.get(target.text);
+      if (!e || e.program.every((i) => i.setupSeq >= 0)) err('unknown-name', target, `"join ${target.text}": ${target.text} has no program to wait for; actors with a program are ${[...b.actors.entries()].filter(([, a]) => a.program.some((i) => i.setupSeq < 0)).map(([n]) => n).join(', ')}`);
+      if (target.text === blk.actor.text) err('invalid-scenario', target, `an actor cannot join itself`);
+      const event = b.events.indexOf(joinEvent(target.text));
+      if (e.program.some((i) => i.kind === 'signal' && i.event === event)) continue;
+      // Before a final exit: after exit_mmap the actor runs nothing more.
+      const last = e.program[e.program.length - 1]!;
+      const at = last.kind === 'exit' ? e.program.length - 1 : e.program.length;
+      e.program.splice(at, 0, { ...last, kind: 'signal', va: 0, child: 0, pin: 0, writable: false, vmaFlags: 0, setupSeq: -1, event, text: `(end of ${target.text})` });
+    }
+  }
+}
+
 /** Pass 1: names that instructions create (processes by fork, VAs by mmap, pins, events). */
 function declare(b: Builder, ins: Instr, actorMm: number): void {
   const op = ins.op.text;
@@ -75,6 +104,7 @@ function declare(b: Builder, ins: Instr, actorMm: number): void {
   if (op === 'fork' && a0 && /^P\d+$/.test(a0.text) && !b.processes.includes(a0.text)) b.processes.push(a0.text);
   if (op === 'mmap' && a0 && !b.vas.includes(a0.text)) b.vas.push(a0.text);
   if ((op === 'signal' || op === 'wait') && a0 && !b.events.includes(a0.text)) b.events.push(a0.text);
+  if (op === 'join' && a0 && !b.events.includes(joinEvent(a0.text))) b.events.push(joinEvent(a0.text));
   if (op === 'pin' || op === 'get') {
     const name = ins.as?.text ?? `pin${b.pins.length}`;
     if (b.pins.some((p) => p.name === name)) err('invalid-scenario', ins.as ?? ins.op, `a pin named "${name}" already exists`);
@@ -172,6 +202,12 @@ function compileInstr(b: Builder, ins: Instr, actor: Word, mm: number, seq: numb
     case 'dma-read': case 'dma-write': {
       const i = pinIndex(b, a0, ins);
       return { ...blank(ins, op, seq), pin: i, va: b.pins[i]!.va };
+    }
+    case 'join': {
+      if (seq >= 0) err('invalid-scenario', ins.op, `"join" cannot be a setup instruction (setup already runs in order)`);
+      if (!a0) err('syntax', ins.op, `"join" needs the actor to wait for, like P0.T1`);
+      expectWords(ins, 1, [], []);
+      return { ...blank(ins, 'wait', seq), event: b.events.indexOf(joinEvent(a0.text)) };
     }
     default: { // signal, wait
       if (!a0) err('syntax', ins.op, `"${op}" needs an event name`);
@@ -286,6 +322,7 @@ export function compileScenario(ast: ScenarioAst): CompiledScenario {
     for (const ins of blk.instrs) e.program.push(compileInstr(b, ins, blk.actor, e.mm, blk.setup ? seq++ : -1, pinCursor));
   }
   checkShape(blocks);
+  addJoinSignals(b, blocks);
   const forked = new Set(b.actors.size ? [...b.actors.values()].flatMap((a) => a.program.filter((i) => i.kind === 'fork').map((i) => i.child)) : []);
   b.processes.forEach((p, i) => {
     if (i > 0 && !forked.has(i)) {
