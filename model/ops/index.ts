@@ -72,4 +72,5 @@ export const OPS: readonly OpInfo[] = [
   { syntax: 'dma-read PIN', who: 'device', functions: 'device DMA read of the pinned frame', ref: '§E.2.1' },
   { syntax: 'dma-write PIN', who: 'device', functions: 'device DMA write of the pinned frame', ref: '§E.2.1' },
   { syntax: 'signal EVENT / wait EVENT', who: 'any', functions: 'test-harness ordering (one-shot events)', ref: '-' },
+  { syntax: 'join ACTOR', who: 'any', functions: 'test-harness ordering (waits until ACTOR has run its program)', ref: '-' },
 ];
