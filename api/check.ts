@@ -3,7 +3,6 @@
  * violated (with a shortest trace per violated invariant) or incomplete —
  * never printing, never exiting (DESIGN.md §3).
  */
-import { explore } from '../explorer/bfs.js';
 import type { ExploreListener, Property } from '../explorer/types.js';
 import { NO_DEADLOCK } from '../explorer/types.js';
 import { invariantByName } from '../invariants/index.js';
@@ -14,8 +13,14 @@ import { PincowError } from '../model/errors.js';
 import type { Trace } from '../counterexamples/trace.js';
 import type { LoadedScenario } from '../scenario/catalog.js';
 import { counterexample, scenarioArg, switchFlags } from './violation.js';
+import { invariantReads } from '../invariants/reads.js';
+import { recheckFull } from './recheck.js';
+import { runEngine } from './engine.js';
+import type { EngineOptions, Strategy } from './engine.js';
+import type { ShardCut } from '../explorer/parallel.js';
+import type { ExploreResult, Violation } from '../explorer/types.js';
 
-export interface CheckOptions {
+export interface CheckOptions extends EngineOptions {
   /** BFS depth bound (default: the scenario's `depth`, else 200) */
   readonly depth?: number;
   /** restrict to these invariants (default: the scenario's) */
@@ -23,6 +28,14 @@ export interface CheckOptions {
   readonly maxStates?: number;
   readonly maxSeconds?: number;
   readonly listener?: ExploreListener;
+  /** the command that names the scenario in `Reproduce:` lines (default `npx pincow check SCENARIO`; open mode: `npx pincow explore ...`) */
+  readonly command?: string;
+  /** partial-order reduction (default on; explorer/por.ts) */
+  readonly por?: boolean;
+  /** symmetry reduction over page frames (default on; model/symmetry.ts) */
+  readonly symmetry?: boolean;
+  /** after a reduced run finds violations, rerun the full graph to their depth for its shortest paths (default on; api/recheck.ts) */
+  readonly recheck?: boolean;
 }
 
 export interface InvariantVerdict {
@@ -40,26 +53,51 @@ export interface CheckResult {
   readonly era: string;
   readonly verdict: 'holds' | 'violated' | 'incomplete';
   readonly invariants: readonly InvariantVerdict[];
-  readonly bound: { readonly depth: number; readonly por: boolean; readonly symmetry: boolean; readonly exhausted: boolean };
+  /**
+   * What was explored, exactly: `levels` BFS levels (of the depth bound
+   * `depth`) of the `graph` — `reduced` when POR or symmetry was on — and
+   * whether the queue was `exhausted` (then every reachable state of the
+   * full graph is covered; a bounded reduced run covers `levels` levels of
+   * the reduced graph only, which may reach less deep into the full one).
+   */
+  readonly bound: {
+    readonly depth: number; readonly levels: number; readonly graph: 'full' | 'reduced';
+    readonly por: boolean; readonly symmetry: boolean; readonly exhausted: boolean;
+  };
   readonly stats: {
     readonly states: number; readonly transitions: number; readonly maxDepth: number; readonly seconds: number;
     readonly statesPerSecond: number; readonly bytesPerState: number; readonly collisionProbability: number;
   };
   /** why it is incomplete */
   readonly limit?: string;
+  /** after a reduced run found violations: the full-graph rerun that made their paths shortest (api/recheck.ts) */
+  readonly recheck?: { readonly states: number; readonly complete: boolean };
   /** the model instance (to decode the trace's states) */
   readonly model: MmModel;
+  /** how it was explored, when not by the default one-thread BFS */
+  readonly run?: { readonly strategy: Strategy; readonly workers: number };
+  /**
+   * A `--shard` run: where the frontier was cut, and the explorer's raw
+   * outcome (violations with their BFS paths, before any recheck or
+   * minimisation), which `merge` combines across shards (api/shard.ts).
+   */
+  readonly shard?: {
+    readonly index: number; readonly count: number; readonly cut: ShardCut;
+    readonly end: ExploreResult['end']; readonly found: readonly Violation[];
+  };
 }
 
 export const DEFAULT_DEPTH = 200;
 
-function properties(model: MmModel, names: readonly string[]): Property[] {
+/** The explorer's properties for invariant names (no-deadlock is the explorer's own); also what worker threads build (api/modelFactory.ts). */
+export function properties(model: MmModel, names: readonly string[]): Property[] {
   return names.filter((n) => n !== NO_DEADLOCK).map((n) => {
     const inv = invariantByName(n);
     if (!inv) throw new PincowError('unknown-name', `unknown invariant "${n}"`);
     const pred = inv.make(model);
     const v = new StateView(model.lay); // reused: re-pointed at each state
-    return { name: n, holds: (s: Uint8Array) => { v.b = s; return pred(v); } };
+    const reads = invariantReads(model, n); // for POR's visibility condition
+    return { name: n, holds: (s: Uint8Array) => { v.b = s; return pred(v); }, ...(reads ? { reads } : {}) };
   });
 }
 
@@ -78,15 +116,26 @@ export function check(s: LoadedScenario, kernel: Kernel, o: CheckOptions = {}): 
   const names = o.invariants ?? s.invariants;
   const model = new MmModel(s.cfg, kernel);
   const depth = o.depth ?? s.depth ?? DEFAULT_DEPTH;
-  const r = explore(model, {
+  const props = properties(model, names);
+  const r = runEngine(model, {
     maxDepth: depth, maxStates: o.maxStates ?? 20_000_000, maxSeconds: o.maxSeconds ?? Infinity,
-    properties: properties(model, names), deadlock: names.includes(NO_DEADLOCK),
+    properties: props, deadlock: names.includes(NO_DEADLOCK),
     stopWhenAllViolated: true, listener: o.listener, now: () => performance.now(),
-  });
+    por: o.por ?? true, symmetry: o.symmetry ?? true,
+  }, s, kernel, names, o);
+  const reduced = r.reductions.por || r.reductions.symmetry;
+  // Reduced paths may be longer than the full graph's shortest (checker-anchors §4.6).
+  // A shard leaves the recheck and the counterexamples to `merge`, which sees every shard's paths.
+  const rc = reduced && r.violations.length > 0 && (o.recheck ?? true) && !o.shard
+    ? recheckFull(model, props, r.violations, { ...(o.maxStates !== undefined ? { maxStates: o.maxStates } : {}), ...(o.maxSeconds !== undefined ? { maxSeconds: o.maxSeconds } : {}) })
+    : undefined;
+  const found = rc?.violations ?? r.violations;
   const invariants = names.map((n): InvariantVerdict => {
-    const v = r.violations.find((x) => x.property === n);
+    const v = found.find((x) => x.property === n);
     if (!v) return { invariant: n, verdict: 'holds' };
-    const { path, trace, text } = counterexample(s, kernel, model, n, v.path, `npx pincow check ${scenarioArg(s)} --kernel ${kernel.label}${switchFlags(kernel)}`);
+    if (o.shard) return { invariant: n, verdict: 'violated' };
+    // model.kernel: with the scenario's own with/without switches, for the trace header.
+    const { path, trace, text } = counterexample(s, model.kernel, model, n, v.path, `${o.command ?? `npx pincow check ${scenarioArg(s)}`} --kernel ${kernel.label}${switchFlags(kernel)}`);
     return { invariant: n, verdict: 'violated', path, trace, text };
   });
   const violated = invariants.some((i) => i.verdict === 'violated');
@@ -94,9 +143,23 @@ export function check(s: LoadedScenario, kernel: Kernel, o: CheckOptions = {}): 
   const verdict = violated ? 'violated' : complete ? 'holds' : 'incomplete';
   return {
     scenario: s.name, kernel: kernel.label, era: kernel.era.id, verdict, invariants,
-    bound: { depth, por: false, symmetry: false, exhausted: r.end === 'exhausted' },
+    bound: {
+      depth, levels: r.stats.maxDepth, graph: reduced ? 'reduced' : 'full',
+      por: r.reductions.por, symmetry: r.reductions.symmetry, exhausted: r.end === 'exhausted',
+    },
     stats: r.stats,
     model,
-    ...(verdict === 'incomplete' ? { limit: r.end === 'depth' ? `depth bound ${depth} reached` : `${r.limit} bound reached` } : {}),
+    ...(rc ? { recheck: { states: rc.states, complete: rc.complete } } : {}),
+    ...(verdict === 'incomplete' ? { limit: limitText(r, depth, o) } : {}),
+    ...(o.strategy === 'dfs' || o.workers ? { run: { strategy: o.strategy ?? 'bfs', workers: o.workers ?? 0 } } : {}),
+    ...(o.shard && r.shard ? { shard: { index: o.shard.index, count: o.shard.count, cut: r.shard, end: r.end, found: r.violations } } : {}),
   };
+}
+
+/** Why a run is incomplete, in words. */
+function limitText(r: ExploreResult, depth: number, o: CheckOptions): string {
+  if (r.end === 'depth') return `depth bound ${depth} reached`;
+  if (r.limit === 'interrupted') return 'interrupted';
+  if (r.limit === 'memory') return `memory bound ${o.maxMemory ?? '?'} MiB reached`;
+  return `${r.limit} bound reached`;
 }

@@ -1,5 +1,5 @@
 /** The executable entry (bin/pincow.js imports this): run the CLI, set the exit code. */
-import { main } from './main.js';
+import { runCli } from './longRun.js';
 
 // `pincow ... | head`: a closed pipe ends the output quietly, not with a stack trace.
 for (const stream of [process.stdout, process.stderr]) {
@@ -9,4 +9,5 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-process.exitCode = main(process.argv.slice(2));
+// check and explore run in a worker thread so that Ctrl-C stops them well (cli/longRun.ts)
+runCli(process.argv.slice(2));

@@ -10,6 +10,9 @@ import type { Kernel } from '../model/kernels.js';
 import { INVARIANT_NAMES } from '../invariants/index.js';
 import { loadCatalog, loadScenario } from '../scenario/catalog.js';
 import type { LoadedScenario } from '../scenario/catalog.js';
+import type { Strategy } from '../api/engine.js';
+import type { StopReason } from '../explorer/types.js';
+import { interruptStop } from './interrupt.js';
 
 export const EXIT_OK = 0;
 export const EXIT_VIOLATION = 1;
@@ -20,7 +23,14 @@ export interface Io {
   out(text: string): void;
   err(text: string): void;
   readonly colour: boolean;
+  /** report progress on stderr (default: stderr is a terminal; `--progress` decides, see progressIo) */
   readonly progress: boolean;
+  /** how (cli/progress.ts): a text line (default) or JSON lines */
+  readonly progressMode?: 'text' | 'json';
+  /** seconds between progress reports (default: cli/progress.ts DEFAULT_INTERVAL) */
+  readonly progressInterval?: number;
+  /** has the user asked to stop (Ctrl-C)? Long runs stop at their next check point (cli/interrupt.ts) */
+  readonly interrupted?: () => boolean;
 }
 
 export const processIo: Io = {
@@ -43,6 +53,11 @@ export interface CommonArgs {
   format: string;
   'max-states'?: number;
   'max-seconds'?: number;
+  'max-memory'?: number;
+  workers?: number;
+  strategy?: string;
+  progress?: string;
+  'progress-interval'?: number;
 }
 
 export function kernelsOf(a: CommonArgs, fallback: string): Kernel[] {
@@ -69,13 +84,63 @@ export function formatOf(a: CommonArgs, allowed: readonly string[]): string {
   return a.format;
 }
 
-export function boundsOf(a: CommonArgs): { depth?: number; maxStates?: number; maxSeconds?: number } {
-  for (const [k, v] of [['depth', a.depth], ['max-states', a['max-states']], ['max-seconds', a['max-seconds']]] as const) {
+/** The bounds and the explorer options every exploring command shares, validated. */
+export interface Bounds {
+  readonly depth?: number;
+  readonly maxStates?: number;
+  readonly maxSeconds?: number;
+  readonly maxMemory?: number;
+  readonly workers?: number;
+  readonly strategy?: Strategy;
+  readonly stop?: () => StopReason | undefined;
+}
+
+/** The most worker threads `--workers` accepts (the table and the levels are shared; more threads than cores only adds contention). */
+export const MAX_WORKERS = 64;
+
+export function boundsOf(a: CommonArgs): Bounds {
+  for (const [k, v] of [['depth', a.depth], ['max-states', a['max-states']], ['max-seconds', a['max-seconds']], ['max-memory', a['max-memory']]] as const) {
     if (v !== undefined && (!Number.isFinite(v) || v <= 0)) throw new PincowError('bad-option', `--${k} must be a positive number, found ${String(v)}`);
   }
+  const w = a.workers;
+  if (w !== undefined && (!Number.isInteger(w) || w < 1 || w > MAX_WORKERS)) {
+    throw new PincowError('bad-option', `--workers must be a whole number from 1 to ${MAX_WORKERS}, found ${String(w)}`);
+  }
+  const strategy = a.strategy;
+  if (strategy !== undefined && strategy !== 'bfs' && strategy !== 'dfs') {
+    throw new PincowError('bad-option', `--strategy ${strategy} is not known; expected bfs (breadth-first, shortest counterexamples) or dfs (depth-first, memory-light)${didYouMean(strategy, ['bfs', 'dfs'])}`);
+  }
+  if (strategy === 'dfs' && w !== undefined) throw new PincowError('bad-option', '--workers needs --strategy bfs: the parallel explorer is breadth-first');
+  const stop = interruptStop();
   return {
     ...(a.depth !== undefined ? { depth: a.depth } : {}),
     ...(a['max-states'] !== undefined ? { maxStates: a['max-states'] } : {}),
     ...(a['max-seconds'] !== undefined ? { maxSeconds: a['max-seconds'] } : {}),
+    ...(a['max-memory'] !== undefined ? { maxMemory: a['max-memory'] } : {}),
+    ...(w !== undefined ? { workers: w } : {}),
+    ...(strategy !== undefined ? { strategy } : {}),
+    ...(stop ? { stop } : {}),
+  };
+}
+
+/**
+ * The Io a command reports progress through, from `--progress
+ * none|text|json` (default: text when stderr is a terminal, else none)
+ * and `--progress-interval SECONDS`.
+ */
+export function progressIo(io: Io, a: CommonArgs): Io {
+  const mode = a.progress ?? (io.progress ? 'text' : 'none');
+  if (mode !== 'none' && mode !== 'text' && mode !== 'json') {
+    throw new PincowError('bad-option', `--progress ${mode} is not known; expected none, text or json${didYouMean(mode, ['none', 'text', 'json'])}`);
+  }
+  const every = a['progress-interval'];
+  if (every !== undefined && (!Number.isFinite(every) || every < 0)) {
+    throw new PincowError('bad-option', `--progress-interval must be a number of seconds >= 0, found ${String(every)}`);
+  }
+  return {
+    ...io,
+    progress: mode !== 'none',
+    ...(mode !== 'none' ? { progressMode: mode } : {}),
+    ...(every !== undefined ? { progressInterval: every } : {}),
   };
 }

@@ -27,6 +27,7 @@ export function resultJson(r: CheckResult, model: MmModel): Record<string, unkno
     invariants: Object.fromEntries(r.invariants.map((i) => [i.invariant, i.verdict])),
     bound: r.bound,
     stats: r.stats,
+    ...(r.recheck ? { recheck: r.recheck } : {}),
     ...(r.limit ? { limit: r.limit } : {}),
     ...(first?.trace ? { trace: traceJson(first.trace, model) } : {}),
     violations: violations.map((v) => ({ invariant: v.invariant, path: v.path, trace: traceJson(v.trace!, model), text: v.text })),

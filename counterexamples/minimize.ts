@@ -60,9 +60,10 @@ export function ddmin(model: MmModel, path: readonly number[], fails: (s: Uint8A
   return cur;
 }
 
-function switches(path: readonly number[]): number {
+/** Thread switches: consecutive steps of different actors (an action id is actor + nActors * choice). */
+function switches(model: MmModel, path: readonly number[]): number {
   let k = 0;
-  for (let i = 1; i < path.length; i++) if (path[i] !== path[i - 1]) k++;
+  for (let i = 1; i < path.length; i++) if (model.actorOf(path[i]!) !== model.actorOf(path[i - 1]!)) k++;
   return k;
 }
 
@@ -87,10 +88,11 @@ export function normalise(model: MmModel, path: readonly number[]): number[] {
     for (let i = 1; i < cur.length; i++) {
       // Find the previous step of cur[i]'s actor; try to pull cur[i] right after it.
       let j = i - 1;
-      while (j >= 0 && cur[j] !== cur[i]) j--;
+      const who = model.actorOf(cur[i]!);
+      while (j >= 0 && model.actorOf(cur[j]!) !== who) j--;
       if (j < 0 || j === i - 1) continue;
       const candidate = [...cur.slice(0, j + 1), cur[i]!, ...cur.slice(j + 1, i), ...cur.slice(i + 1)];
-      if (switches(candidate) >= switches(cur)) continue;
+      if (switches(model, candidate) >= switches(model, cur)) continue;
       const s = finalState(model, candidate);
       if (s && sameBytes(s, target)) {
         cur = candidate;

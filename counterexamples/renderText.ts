@@ -59,8 +59,12 @@ export function stepLines(s: TraceStep): string[] {
 
 function place(indent: number, text: string): string[] {
   const lead = /^ */.exec(text)![0].length;
-  const width = WIDTH - indent - lead;
-  return wrap(text, Math.max(16, width)).map((l, i) => ' '.repeat(indent + lead + (i > 0 ? 2 : 0)) + l);
+  const width = Math.max(16, WIDTH - indent - lead);
+  const [first = '', ...rest] = wrap(text, width);
+  // Continuation lines are indented two more columns, so they get two columns less
+  // (lines that already fit come out the same: greedy wrapping stops at the same words).
+  const more = rest.length ? wrap(rest.join(' '), width - 2) : [];
+  return [first, ...more].map((l, i) => ' '.repeat(indent + lead + (i > 0 ? 2 : 0)) + l);
 }
 
 export function renderColumns(trace: Trace, actors: readonly string[]): string[] {

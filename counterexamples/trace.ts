@@ -34,12 +34,13 @@ export function replay(model: MmModel, path: readonly number[]): Trace {
   const steps: TraceStep[] = [];
   path.forEach((action, index) => {
     const d = model.describe(state, action);
-    if (!d) throw new ReplayError(index, `${model.cfg.actors[action]?.name ?? `actor ${action}`} has no enabled step`);
+    const who = model.cfg.actors[model.actorOf(action)]?.name ?? `actor ${action}`;
+    if (!d) throw new ReplayError(index, `${who}${model.choiceOf(action) > 0 ? ` (choice ${model.choiceOf(action)})` : ''} has no enabled step`);
     const next = new Uint8Array(state.length);
     model.apply(state, action, next);
     const before = model.view(state);
     const after = model.view(next);
-    const starts = before.act(action, L.A_STEP) === 0 ? d.ctx.instr.text : undefined;
+    const starts = before.act(d.ctx.actor, L.A_STEP) === 0 ? d.ctx.instr.text : undefined;
     steps.push({
       index, action, actor: d.ctx.ac.name, starts, stepName: d.step.name, fn: d.step.fn,
       explain: d.step.explain?.(before, after, d.ctx), changes: diffStates(model, before, after), footprint: d.footprint,

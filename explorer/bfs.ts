@@ -5,9 +5,20 @@
  * violation is rebuilt without storing states. Properties are checked on
  * every new state; the first (hence shortest) violation of each is kept
  * and exploration goes on for the others.
+ *
+ * Reductions (both optional, both off in `exploreOptions` so that exact
+ * state counts mean the full graph unless asked otherwise):
+ * - partial-order reduction: each state expands an ample set chosen by
+ *   explorer/por.ts, with the BFS cycle proviso (a successor already
+ *   reached at depth <= the current one forces full expansion);
+ * - symmetry: every state is canonicalised (Model.canonicalize) before it
+ *   is hashed, stored and expanded; paths stay action paths, which replay
+ *   on the unreduced model. If the model reports a state where symmetry is
+ *   unsafe (Model.symmetrySafe), the run starts again without it.
  */
 import { collisionProbability, FingerprintSet, hashHi, hashLo } from './fingerprint.js';
 import { Arena, Column32 } from './growable.js';
+import { AmpleSelector, LevelSet } from './por.js';
 import type { ExploreOptions, ExploreResult, Model, Property, Violation } from './types.js';
 import { NO_DEADLOCK } from './types.js';
 
@@ -44,35 +55,88 @@ function allViolated(s: Search): boolean {
   return total > 0 && s.found.size === total;
 }
 
+/** Thrown inside a run when the model says symmetry is unsafe in a state it reached. */
+class SymmetryUnsafe extends Error {}
+
+/**
+ * Explore `model` breadth-first under `opts` (see ExploreOptions): the
+ * verdict per property (shortest violating path in the explored graph),
+ * how the run ended, statistics, and which reductions it used.
+ */
 export function explore(model: Model, opts: ExploreOptions): ExploreResult {
+  const symmetry = opts.symmetry && model.canonicalize !== undefined;
+  if (symmetry) {
+    try {
+      return run(model, opts, true, false);
+    } catch (e) {
+      if (!(e instanceof SymmetryUnsafe)) throw e;
+    }
+  }
+  return run(model, opts, false, symmetry);
+}
+
+function run(model: Model, opts: ExploreOptions, symmetry: boolean, symmetryDropped: boolean): ExploreResult {
   const t0 = opts.now();
   const s: Search = {
     model, opts, visited: new FingerprintSet(), parent: new Column32(), action: new Column32(),
     found: new Map(), pending: [...opts.properties], transitions: 0,
   };
+  const canon = symmetry ? model.canonicalize!.bind(model) : undefined;
+  const safe = symmetry && model.symmetrySafe ? model.symmetrySafe.bind(model) : undefined;
+  const sel = opts.por && model.por ? new AmpleSelector(model, opts.properties) : undefined;
+  const level = sel ? new LevelSet() : undefined; // states first reached in the level being built
   const words = model.stateBytes >>> 2;
   const scratch = new Uint8Array(model.stateBytes);
   const scratchW = new Uint32Array(scratch.buffer); // hashing reads the successor as 32-bit words
   const enabled = new Int32Array(Math.max(1, model.actionCount));
+  const chosen = new Int32Array(Math.max(1, model.actionCount));
   let cur = new Arena(model.stateBytes);
   let next = new Arena(model.stateBytes);
   let peakArena = 0;
 
   const init = model.initialState();
   scratch.set(init);
+  canon?.(scratch);
   s.visited.add(hashHi(scratchW, 0, words), hashLo(scratchW, 0, words));
   s.parent.push(-1);
   s.action.push(-1);
-  cur.push(init);
-  checkProps(s, init, 0);
+  cur.push(scratch);
+  checkProps(s, scratch, 0);
 
   let depth = 0;
   let levelStart = 0; // global index of cur's first state
   let end: ExploreResult['end'] = 'exhausted';
   let limit: ExploreResult['limit'];
+  let last = false;
+  let newBeyond = 0;
+
+  /**
+   * Take action a from state (global index gi): hash, dedupe, record.
+   * Returns false if the successor was already reached at depth <= the
+   * current one (the BFS proviso's test), true otherwise.
+   */
+  const take = (state: Uint8Array, gi: number, a: number): boolean => {
+    model.apply(state, a, scratch);
+    canon?.(scratch);
+    s.transitions++;
+    const hi = hashHi(scratchW, 0, words);
+    const lo = hashLo(scratchW, 0, words);
+    if (!s.visited.add(hi, lo)) return level ? level.has(hi, lo) : true;
+    level?.add(hi, lo);
+    if (last) {
+      newBeyond++;
+      return true;
+    }
+    s.parent.push(gi);
+    s.action.push(a);
+    next.push(scratch);
+    checkProps(s, scratch, s.parent.length - 1);
+    return true;
+  };
+
   outer: while (cur.count > 0) {
-    const last = depth >= opts.maxDepth; // expand only to learn whether anything lies beyond
-    let newBeyond = 0;
+    last = depth >= opts.maxDepth; // expand only to learn whether anything lies beyond
+    newBeyond = 0;
     for (let i = 0; i < cur.count; i++) {
       const state = cur.at(i);
       const gi = levelStart + i;
@@ -80,19 +144,22 @@ export function explore(model: Model, opts: ExploreOptions): ExploreResult {
       if (n === 0 && opts.deadlock && !s.found.has(NO_DEADLOCK) && !model.isFinal(state)) {
         s.found.set(NO_DEADLOCK, { property: NO_DEADLOCK, path: pathTo(s, gi) });
       }
-      for (let j = 0; j < n; j++) {
-        const a = enabled[j]!;
-        model.apply(state, a, scratch);
-        s.transitions++;
-        if (!s.visited.add(hashHi(scratchW, 0, words), hashLo(scratchW, 0, words))) continue;
-        if (last) {
-          newBeyond++;
-          continue;
+      if (safe && n > 0 && !safe(state)) throw new SymmetryUnsafe();
+      if (sel && n > 1) {
+        const k = sel.choose(state, enabled, n, chosen);
+        let fresh = true;
+        for (let j = 0; j < k; j++) fresh = take(state, gi, chosen[j]!) && fresh;
+        if (k < n && !fresh) {
+          // C3 (BFS proviso): an ample successor closes a cycle or a
+          // cross edge backwards; expand the rest too.
+          sel.countFull();
+          for (let j = 0; j < n; j++) {
+            const a = enabled[j]!;
+            if (!chosen.subarray(0, k).includes(a)) take(state, gi, a);
+          }
         }
-        s.parent.push(gi);
-        s.action.push(a);
-        next.push(scratch);
-        checkProps(s, scratch, s.parent.length - 1);
+      } else {
+        for (let j = 0; j < n; j++) take(state, gi, enabled[j]!);
       }
       if (opts.stopWhenAllViolated && allViolated(s)) {
         end = 'all-violated';
@@ -101,6 +168,9 @@ export function explore(model: Model, opts: ExploreOptions): ExploreResult {
       if ((i & 1023) === 1023 || s.parent.length >= opts.maxStates) {
         if (s.parent.length >= opts.maxStates) { end = 'limit'; limit = 'states'; break outer; }
         if ((opts.now() - t0) / 1000 > opts.maxSeconds) { end = 'limit'; limit = 'seconds'; break outer; }
+        const why = opts.stop?.();
+        if (why) { end = 'limit'; limit = why; break outer; }
+        opts.listener?.onTick?.({ states: s.parent.length, transitions: s.transitions, depth, queue: cur.count - i - 1 + next.count });
       }
     }
     if (last) {
@@ -111,6 +181,7 @@ export function explore(model: Model, opts: ExploreOptions): ExploreResult {
     levelStart += cur.count;
     [cur, next] = [next, cur];
     next.clear();
+    level?.clear();
     if (cur.count > 0) depth++;
     opts.listener?.onLevel?.({ states: s.parent.length, transitions: s.transitions, depth, queue: cur.count });
   }
@@ -118,7 +189,7 @@ export function explore(model: Model, opts: ExploreOptions): ExploreResult {
 
   const seconds = Math.max(1e-9, (opts.now() - t0) / 1000);
   const states = s.parent.length;
-  const bytes = s.visited.bytes + s.parent.data.byteLength + s.action.data.byteLength + peakArena;
+  const bytes = s.visited.bytes + s.parent.data.byteLength + s.action.data.byteLength + peakArena + (level?.bytes ?? 0);
   return {
     end,
     limit,
@@ -132,10 +203,14 @@ export function explore(model: Model, opts: ExploreOptions): ExploreResult {
       bytesPerState: bytes / states,
       collisionProbability: collisionProbability(states),
     },
+    reductions: {
+      por: sel !== undefined, symmetry, symmetryDropped,
+      ampleStates: sel?.stats.ampleStates ?? 0, fullStates: sel?.stats.fullStates ?? 0,
+    },
   };
 }
 
-/** Defaults for callers that only care about some options. */
+/** Defaults for callers that only care about some options (no reductions unless asked). */
 export function exploreOptions(o: Partial<ExploreOptions>): ExploreOptions {
   return {
     maxDepth: o.maxDepth ?? 1000,
@@ -146,5 +221,7 @@ export function exploreOptions(o: Partial<ExploreOptions>): ExploreOptions {
     stopWhenAllViolated: o.stopWhenAllViolated ?? false,
     listener: o.listener,
     now: o.now ?? (() => performance.now()),
+    por: o.por ?? false,
+    symmetry: o.symmetry ?? false,
   };
 }

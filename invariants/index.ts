@@ -1,10 +1,12 @@
 /** The invariants by stable name (DESIGN.md §5), in listing order. */
 import { anonExclusiveSound } from './anonExclusiveSound.js';
 import { kernelAsserts } from './kernelAsserts.js';
+import { ksmNotExclusive } from './ksmNotExclusive.js';
 import { noDeadlock } from './noDeadlock.js';
 import { noMissedCow } from './noMissedCow.js';
 import { pinCoherent } from './pinCoherent.js';
 import { pinnedNotCowShared } from './pinnedNotCowShared.js';
+import { pinStaysMapped } from './pinStaysMapped.js';
 import { refcountConsistent } from './refcountConsistent.js';
 import type { Invariant } from './types.js';
 import { writableImpliesExclusive } from './writableImpliesExclusive.js';
@@ -12,7 +14,7 @@ import { writableImpliesExclusive } from './writableImpliesExclusive.js';
 export type { Invariant } from './types.js';
 
 export const INVARIANTS: readonly Invariant[] = [
-  pinCoherent, pinnedNotCowShared, noMissedCow, anonExclusiveSound, writableImpliesExclusive,
+  pinCoherent, pinStaysMapped, pinnedNotCowShared, noMissedCow, anonExclusiveSound, writableImpliesExclusive, ksmNotExclusive,
   refcountConsistent, kernelAsserts, noDeadlock,
 ];
 

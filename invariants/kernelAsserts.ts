@@ -7,14 +7,25 @@
  */
 import * as L from '../model/layout.js';
 import { ASSERT_SANITY_CHECK_PINNED } from '../model/ops/gupFast.js';
-import { ASSERT_FOLLOW_PAGE_PTE } from '../model/ops/gup.js';
+import { ASSERT_FOLLOW_PAGE_PTE, ASSERT_FOLLOW_TRANS_HUGE_PMD } from '../model/ops/gup.js';
 import { ASSERT_WP_PAGE_REUSE } from '../model/ops/wpFault.js';
+import { ASSERT_UFFD_NO_ALLOW_RETRY } from '../model/ops/userfault.js';
+import { ASSERT_KSM_KPAGE_PAE, ASSERT_KSM_REPLACE_PAE } from '../model/ops/ksm.js';
+import { ASSERT_SWAPIN_PAE, ASSERT_SWAPIN_WRITE_PAE } from '../model/ops/swapin.js';
+import { ASSERT_MIGRATE_WRITE_NOT_EXCL } from '../model/ops/migrate.js';
 import type { Invariant } from './types.js';
 
 export const ASSERTIONS: Readonly<Record<number, string>> = {
+  [ASSERT_FOLLOW_TRANS_HUGE_PMD]: 'follow_trans_huge_pmd: VM_BUG_ON_PAGE(FOLL_PIN && PageAnon && !PageAnonExclusive)',
   [ASSERT_FOLLOW_PAGE_PTE]: 'follow_page_pte: VM_BUG_ON_PAGE(FOLL_PIN && PageAnon && !PageAnonExclusive)',
   [ASSERT_SANITY_CHECK_PINNED]: 'sanity_check_pinned_pages: a pinned anon page is not PageAnonExclusive',
   [ASSERT_WP_PAGE_REUSE]: 'wp_page_reuse: VM_BUG_ON(PageAnon && !PageAnonExclusive)',
+  [ASSERT_UFFD_NO_ALLOW_RETRY]: 'handle_userfault: "FAULT_FLAG_ALLOW_RETRY missing" (CONFIG_DEBUG_VM dump_stack; the fault gets VM_FAULT_SIGBUS)',
+  [ASSERT_KSM_REPLACE_PAE]: 'replace_page: VM_BUG_ON_PAGE(PageAnonExclusive(page))',
+  [ASSERT_KSM_KPAGE_PAE]: 'replace_page: VM_BUG_ON_FOLIO(folio_test_anon(kfolio) && PageAnonExclusive(kpage))',
+  [ASSERT_SWAPIN_PAE]: 'do_swap_page: BUG_ON(PageAnon && PageAnonExclusive) for a swap-cache page a swap PTE names',
+  [ASSERT_SWAPIN_WRITE_PAE]: 'do_swap_page (6.1): VM_BUG_ON(!PageAnon || (pte_write && !PageAnonExclusive))',
+  [ASSERT_MIGRATE_WRITE_NOT_EXCL]: 'try_to_migrate_one: VM_BUG_ON_PAGE(pte_write && PageAnon && !anon_exclusive)',
 };
 
 export const kernelAsserts: Invariant = {

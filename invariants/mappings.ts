@@ -10,12 +10,14 @@ export function resolves(v: StateView, m: number, va: number): boolean {
   return v.kind(m, va) !== L.PTE_NONE;
 }
 
+// The queries below ask v.mappedPfn (model/view.ts): a PTE that resolves, or the subpage a huge PMD maps.
+
 /** Number of distinct processes whose page tables map page p. */
 export function mappingMms(v: StateView, p: number): number {
   let n = 0;
   for (let m = 0; m < v.lay.nMm; m++) {
     for (let va = 0; va < v.lay.nVa; va++) {
-      if (resolves(v, m, va) && v.pfn(m, va) === p) {
+      if (v.mappedPfn(m, va) === p) {
         n++;
         break;
       }
@@ -29,7 +31,7 @@ export function mapper(v: StateView, p: number): number {
   let who = -1;
   for (let m = 0; m < v.lay.nMm; m++) {
     for (let va = 0; va < v.lay.nVa; va++) {
-      if (resolves(v, m, va) && v.pfn(m, va) === p) {
+      if (v.mappedPfn(m, va) === p) {
         if (who >= 0 && who !== m) return -2;
         who = m;
       }
@@ -43,7 +45,7 @@ export function mappingNames(v: StateView, p: number, processes: readonly string
   const out: string[] = [];
   for (let m = 0; m < v.lay.nMm; m++) {
     for (let va = 0; va < v.lay.nVa; va++) {
-      if (resolves(v, m, va) && v.pfn(m, va) === p) out.push(`${processes[m]}:${vas[va]}`);
+      if (v.mappedPfn(m, va) === p) out.push(`${processes[m]}:${vas[va]}`);
     }
   }
   return out.length ? out.join(', ') : 'nobody';

@@ -21,7 +21,10 @@ function broken(m: MmModel, v: StateView): number {
     // A pin of the shared zeropage promises nothing unless long-term (6.2+
     // unshares those, 84209e87c696): a later write fault replaces it by design.
     if (v.pinPfn(i) === L.ZERO_PFN && !pin.longterm) continue;
-    if (v.kind(pin.mm, pin.va) === L.PTE_NONE || v.pfn(pin.mm, pin.va) !== v.pinPfn(i)) return i;
+    // The pin's VA now (mremap moves it with its PTE, layout.ts PIN_VA).
+    const va = v.pinVa(i, pin.va);
+    // mappedPfn: the PTE, or the subpage a huge PMD maps (model/thp.ts); -1 for none.
+    if (v.mappedPfn(pin.mm, va) !== v.pinPfn(i)) return i;
   }
   return -1;
 }
@@ -36,8 +39,9 @@ export const pinCoherent: Invariant = {
     const i = broken(m, v);
     const pin = m.cfg.pins[i]!;
     const who = m.cfg.processes[pin.mm];
-    const va = m.cfg.vas[pin.va];
-    const now = v.kind(pin.mm, pin.va) === L.PTE_NONE ? 'nothing' : `page#${v.pfn(pin.mm, pin.va)}`;
+    const at = v.pinVa(i, pin.va);
+    const va = m.cfg.vas[at];
+    const now = v.mappedPfn(pin.mm, at) < 0 ? 'nothing' : `page#${v.mappedPfn(pin.mm, at)}`;
     return `${pin.name} holds page#${v.pinPfn(i)} but ${who}'s ${va} maps ${now}: what the device writes, ${who} never reads.`;
   },
 };

@@ -9,6 +9,8 @@ import * as L from '../model/layout.js';
 import type { MmModel } from '../model/mmModel.js';
 import type { StateView } from '../model/view.js';
 import type { Invariant } from './types.js';
+import { largeFolioProblem } from './folioCounts.js';
+import { swapProblem } from './swapSlots.js';
 
 interface Counts { maps: number; gets: number; pins: number; transient: number }
 
@@ -17,7 +19,8 @@ function expected(m: MmModel, v: StateView, p: number): Counts {
   for (let mm = 0; mm < v.lay.nMm; mm++) {
     for (let va = 0; va < v.lay.nVa; va++) {
       const k = v.kind(mm, va);
-      if ((k === L.PTE_PRESENT || k === L.PTE_PROTNONE) && v.pfn(mm, va) === p) c.maps++;
+      // PTE_CLEARED: cleared under a held PTL, its rmap and reference not yet dropped.
+      if ((k === L.PTE_PRESENT || k === L.PTE_PROTNONE || k === L.PTE_CLEARED) && v.pfn(mm, va) === p) c.maps++;
     }
   }
   m.cfg.pins.forEach((pin, i) => {
@@ -36,7 +39,15 @@ function expected(m: MmModel, v: StateView, p: number): Counts {
 /** A description of the first inconsistency, or '' if none. */
 function problem(m: MmModel, v: StateView): string {
   if (v.b[L.G_BAD_FREE] !== 0) return `page#${v.b[L.G_BAD_FREE]! - 1} was freed while still mapped.`;
+  const swap = swapProblem(v); // swap entries and slots (invariants/swapSlots.ts)
+  if (swap !== '') return swap;
   for (let p = 1; p < v.lay.nFrames; p++) {
+    if (v.isLarge(p)) {
+      // A THP: the folio's counts live on its head (invariants/folioCounts.ts).
+      const e = p === v.head(p) ? largeFolioProblem(m, v, p) : '';
+      if (e !== '') return e;
+      continue;
+    }
     const c = expected(m, v, p);
     if (!v.hasFlag(p, L.PGF_ALLOC)) {
       if (c.maps + c.gets + c.pins + c.transient > 0) return `page#${p} is free but still mapped or referenced.`;

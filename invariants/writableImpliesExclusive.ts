@@ -7,12 +7,13 @@ import * as L from '../model/layout.js';
 import type { MmModel } from '../model/mmModel.js';
 import type { StateView } from '../model/view.js';
 import type { Invariant } from './types.js';
+import { mmuPfn, mmuWritable } from '../model/thp.js';
 
 function broken(m: MmModel, v: StateView): [number, number] | undefined {
   for (let mm = 0; mm < v.lay.nMm; mm++) {
     for (let va = 0; va < v.lay.nVa; va++) {
-      if (!v.writable(mm, va)) continue;
-      const p = v.pfn(mm, va);
+      if (!mmuWritable(v, mm, va)) continue; // a writable PTE or huge PMD (model/thp.ts)
+      const p = mmuPfn(v, mm, va);
       if (p === L.ZERO_PFN || !v.isAnon(p)) continue;
       if (m.k.pae ? !v.pae(p) : v.mapcount(p) !== 1) return [mm, va];
     }
@@ -28,7 +29,7 @@ export const writableImpliesExclusive: Invariant = {
   make: (m) => (v) => broken(m, v) === undefined,
   explain(m, v) {
     const [mm, va] = broken(m, v)!;
-    const p = v.pfn(mm, va);
+    const p = mmuPfn(v, mm, va);
     const why = m.k.pae ? 'is not PageAnonExclusive' : `has mapcount ${v.mapcount(p)}`;
     return `${m.cfg.processes[mm]}'s ${m.cfg.vas[va]} maps page#${p} writable, but the page ${why}.`;
   },

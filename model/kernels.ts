@@ -61,6 +61,31 @@ export const SWITCHES = [
   { name: 'unshare-fault', commit: 'c89357e27f20, a7f226604170', title: 'mm: support GUP-triggered unsharing of anonymous pages (R/O pins unshare)', since: 'E5' },
   { name: 'mprotect-pae-writable', commit: '6a56ccbcf6c6 (id unverified; 6.0)', title: 'mm/mprotect: allow clean exclusive anon pages to be writable (can_change_pte_writable)', since: 'E5' },
   { name: 'longterm-unshare-nonanon', commit: '84209e87c696', title: 'mm/gup: reliable R/O long-term pinning in COW mappings', since: 'E6' },
+  // 5.7, so already in E0's representative release: `--without fault-retry-multiple` is a <=5.6 kernel.
+  { name: 'fault-retry-multiple', commit: '4064b9827063, 4426e945df58', title: 'mm(/gup): allow VM_FAULT_RETRY for multiple times (a retried fault or GUP keeps FAULT_FLAG_ALLOW_RETRY with FAULT_FLAG_TRIED; before, a userfault on the retry got SIGBUS)', since: 'E0' },
+  // Issue 3, helper E (KSM, uprobes, mremap, UFFDIO_MOVE, seed 002/003 proposals).
+  { name: 'uffdio-move', commit: 'adef440691ba', title: 'userfaultfd: UFFDIO_MOVE uABI (single mm; the source page must be PageAnonExclusive)', since: 'E8' },
+  { name: 'uffd-move-pin-check', commit: 'adef440691ba', title: 'UFFDIO_MOVE: -EBUSY if folio_maybe_dma_pinned() before ptep_clear_flush (move_present_pte)', since: 'E8' },
+  { name: 'uffd-move-pin-recheck', commit: 'adef440691ba', title: 'UFFDIO_MOVE: recheck folio_maybe_dma_pinned() after ptep_clear_flush, restore the PTE and -EBUSY (the GUP-fast protocol)', since: 'E8' },
+  { name: 'uffd-move-cross-mm', commit: 'proposal: UFFDIO_MOVE v3, Oct 2023 (seed 003; Andrea Arcangeli\'s cross-mm REMAP)', title: 'UFFDIO_MOVE between two mms (dst = the uffd\'s mm, src = current->mm); as posted it had no pin checks, so on eras before uffd-move-pin-check it moves pinned pages', since: undefined },
+  { name: 'uprobe-write-rewrite', commit: 'lore 20250321113713.204682-4-david@redhat.com (v3, Mar 2025; mainline id and release unverified, 6.16 per the reference)', title: 'kernel/events/uprobes: uprobe_write_opcode() rewrite (COW-break by FOLL_WRITE GUP, write in place under a temporary PTE clear; no __replace_page)', since: undefined },
+  { name: 'avoid-unmap-pinned', commit: 'proposal: [RFC][PATCH v2 1/5] mm: Avoid unmapping pinned pages, Jan 2022 (seed 002, not merged)', title: 'migrate_pages fails early (-EAGAIN) and change_prot_numa skips page_maybe_dma_pinned() pages, before unmapping them', since: undefined },
+  // Issue 3, THP and khugepaged (model/thp.ts).
+  { name: 'thp-reuse-refcount', commit: '3bff7e3f1f16', title: 'mm/huge_memory: streamline COW logic in do_huge_pmd_wp_page() (reuse a PMD-mapped THP only if page_count()==1, else split the PMD and fall back to PTEs)', since: 'E4' },
+  { name: 'fork-split-pinned-thp', commit: 'd042035eaf5f', title: 'mm/thp: Split huge pmds/puds if they\'re pinned when fork() (copy_huge_pmd; 5.19+ via page_try_dup_anon_rmap failing)', since: 'E2' },
+  // 6.0; stable 5.10.y/5.15.y got it later: the model's E2/E3 are those releases as first released.
+  { name: 'gup-fast-pmd-recheck', commit: '70cbc3cc78a9', title: 'mm: gup: fix the fast GUP race against THP collapse (GUP-fast rechecks the PMD after grabbing)', since: 'E5' },
+  { name: 'khugepaged-ipi-sync', commit: '2ba99c5e0881', title: 'mm/khugepaged: fix GUP-fast interaction by sending IPI (tlb_remove_table_sync_one after pmdp_collapse_flush; release 6.1 or 6.2, stable to 5.15.y)', since: 'E5' },
+  { name: 'tlb-flush-ipi', commit: 'architecture, not a commit', title: 'the architecture flushes TLBs by IPI to every CPU using the mm (x86), so pmdp_collapse_flush waits for IRQ-off GUP-fast walkers; off: broadcast TLB invalidation (arm64, powerpc radix), the flush does not wait', since: undefined },
+  // Issue 3, reclaim/swap, migration and NUMA balancing (model/swap.ts, ops/reclaim.ts, ops/swapin.ts, ops/migrate.ts, ops/numa.ts).
+  { name: 'swap-skip-pinned', commit: 'feb889fb40fa', title: 'mm: don\'t put pinned pages into the swap cache (shrink_page_list: page_maybe_dma_pinned -> keep_locked before add_to_swap; 5.11)', since: 'E3' },
+  { name: 'swapin-reuse-refcount', commit: 'c145e0b47c77', title: 'mm: streamline COW logic in do_swap_page() (reuse a swapped-in page only if page_count()==1 after freeing the swap slot, not by reuse_swap_page\'s mapcount+swapcount; 5.18)', since: 'E4' },
+  { name: 'unmap-try-share', commit: '6c287605fd56', title: 'try_to_unmap_one/try_to_migrate_one: page_try_share_anon_rmap after ptep_clear_flush, restore the PTE and fail on a maybe-pinned PageAnonExclusive page; readable_exclusive migration entries restore PageAnonExclusive (5.19)', since: 'E5' },
+  { name: 'swap-pte-exclusive', commit: '1493a1913e34', title: 'mm/swap: remember PG_anon_exclusive via a swp pte bit (try_to_unmap sets it, do_swap_page maps exclusive without looking at counts; 5.19)', since: 'E5' },
+  // 5.17 (stable 5.15.y/5.16.y too); E3's first releases lack it, so the era table starts it at E4.
+  { name: 'numa-skip-refcount', commit: '80d47f5de5e3', title: 'mm: don\'t try to NUMA-migrate COW pages that have other uses (change_pte_range skips COW pages with page_count()!=1, not page_mapcount()!=1 as since 859d4adc3415)', since: 'E4' },
+  { name: 'numa-skip-pinned', commit: 'mm: support multi-size THP numa balancing (Baolin Wang, 6.10; mainline id unverified)', title: 'change_pte_range skips COW folios that are folio_maybe_dma_pinned() or folio_likely_mapped_shared() (instead of page_count()!=1)', since: 'E8' },
+  { name: 'numa-restore-pae', commit: '6a56ccbcf6c6', title: 'mm/autonuma: use can_change_(pte|pmd)_writable() to replace savedwrite (do_numa_page maps writable only an exclusive anon page of a VM_WRITE VMA; 6.2)', since: 'E6' },
 ] as const satisfies readonly SwitchInfo[];
 
 export type SwitchName = (typeof SWITCHES)[number]['name'];
@@ -150,6 +175,21 @@ export function toggleSwitches(k: Kernel, withs: readonly string[], withouts: re
     }
   }
   return { ...k, switches: on, toggled };
+}
+
+/**
+ * A scenario's own `with` / `without` switches (config.ts kernelWith) on
+ * top of a kernel: each is applied unless it is in effect already or the
+ * kernel's own toggles (the command line's --with/--without) name it, so
+ * the command line wins and applying twice changes nothing.
+ */
+export function withScenarioSwitches(k: Kernel, withs: readonly string[] = [], withouts: readonly string[] = []): Kernel {
+  const named = (n: string): boolean => k.toggled.includes(`+${n}`) || k.toggled.includes(`-${n}`);
+  const on = withs.filter((n) => !named(n) && !k.switches.has(n as SwitchName));
+  const off = withouts.filter((n) => !named(n) && k.switches.has(n as SwitchName));
+  if (on.length === 0 && off.length === 0) return k;
+  const t = toggleSwitches({ ...k, toggled: [] }, on, off);
+  return { ...t, toggled: [...k.toggled, ...t.toggled] };
 }
 
 /**

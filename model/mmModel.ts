@@ -1,17 +1,25 @@
 /**
  * The MM model as the explorer sees it (explorer/types.ts Model, matched
- * structurally so model/ imports nothing above it): one action per actor,
- * the actor's next step; enabled when the actor is runnable, its
- * instruction's phase has come, and the step's guard holds.
+ * structurally so model/ imports nothing above it). An action is an actor's
+ * next step: action id = actor + nActors * choice. Choice is 0 except when
+ * the actor is about to start a choice instruction (config.ts `alts`):
+ * there each alternative whose precondition holds is its own action, and
+ * the chosen index is kept in the actor's frame (A_CHOICE) for the
+ * instruction's later steps. Plain scenarios have no choices, so their
+ * action ids are the actor indices. An action is enabled when the actor is
+ * runnable, its instruction's phase has come, and the step's guard holds.
  */
-import type { ActorConfig, ModelConfig } from './config.js';
+import type { ActorConfig, InstrConfig, ModelConfig } from './config.js';
 import type { Kernel } from './kernels.js';
+import { withScenarioSwitches } from './kernels.js';
 import * as L from './layout.js';
 import type { Layout } from './layout.js';
 import { entryOf, stepById } from './ops/index.js';
-import { flagsOf } from './step.js';
+import { flagsOf, LOC_MM, LOC_PIN } from './step.js';
 import type { Ctx, KernelFlags, StepDef } from './step.js';
 import { StateView } from './view.js';
+import { MmPor, porSupported } from './porSupport.js';
+import { FrameSymmetry, symmetrySupported } from './symmetry.js';
 
 export class MmModel {
   readonly cfg: ModelConfig;
@@ -19,22 +27,43 @@ export class MmModel {
   readonly k: KernelFlags;
   readonly lay: Layout;
   readonly stateBytes: number;
+  /** nActors * maxChoices: action ids are actor + nActors * choice */
   readonly actionCount: number;
+  readonly nActors: number;
+  /** the most alternatives of any choice instruction (1 without choices) */
+  readonly maxChoices: number;
+  /** does some program hold a choice instruction? */
+  readonly hasChoices: boolean;
   private readonly v: StateView; // reused view for reading
   private readonly w: StateView; // reused view for writing successors
   private readonly ctx: Ctx;
+  /** partial-order reduction support (model/porSupport.ts); undefined where its reasoning does not cover the configuration */
+  readonly por: MmPor | undefined;
+  /** symmetry reduction over page frames (model/symmetry.ts); both undefined where it is not supported */
+  readonly canonicalize: ((state: Uint8Array) => void) | undefined;
+  readonly symmetrySafe: ((state: Uint8Array) => boolean) | undefined;
 
   constructor(cfg: ModelConfig, kernel: Kernel) {
     this.cfg = cfg;
-    this.kernel = kernel;
-    this.k = flagsOf(kernel);
+    // The scenario's own `with`/`without` switches (config.ts kernelWith).
+    this.kernel = withScenarioSwitches(kernel, cfg.kernelWith, cfg.kernelWithout);
+    this.k = flagsOf(this.kernel);
     this.lay = L.layoutOf(cfg);
     this.stateBytes = this.lay.size;
-    this.actionCount = cfg.actors.length;
+    this.nActors = cfg.actors.length;
+    let widest = 1;
+    for (const a of cfg.actors) for (const i of a.program) widest = Math.max(widest, i.alts?.length ?? 1);
+    this.maxChoices = widest;
+    this.hasChoices = cfg.actors.some((a) => a.program.some((i) => i.alts !== undefined));
+    this.actionCount = this.nActors * this.maxChoices;
     this.v = new StateView(this.lay);
     this.w = new StateView(this.lay);
     const ac = cfg.actors[0]!;
     this.ctx = { cfg, k: this.k, actor: 0, ac, instr: ac.program[0]!, mm: ac.mm, pin: undefined };
+    this.por = porSupported(this) ? new MmPor(this) : undefined;
+    const sym = symmetrySupported(this) ? new FrameSymmetry(this) : undefined;
+    this.canonicalize = sym ? (s) => sym.canonicalize(s) : undefined;
+    this.symmetrySafe = sym ? (s) => sym.safe(s) : undefined;
   }
 
   initialState(): Uint8Array {
@@ -48,22 +77,69 @@ export class MmModel {
     return v.b;
   }
 
-  /** Has the actor nothing more to do (program over, or its process gone)? */
+  /**
+   * Has the actor nothing more to do (program over, or its process gone)?
+   * An open-mode actor (mayStop) is also done before any choice: it may
+   * stop there, so a state where it cannot go on is no deadlock.
+   */
   actorDone(v: StateView, a: number): boolean {
     const ac = this.cfg.actors[a]!;
-    if (v.act(a, L.A_PC) >= ac.program.length) return true;
-    return ac.mm >= 0 && v.mm(ac.mm, L.MM_ALIVE) === L.LIFE_EXITED;
+    const pc = v.act(a, L.A_PC);
+    if (pc >= ac.program.length) return true;
+    if (ac.mm >= 0 && v.mm(ac.mm, L.MM_ALIVE) === L.LIFE_EXITED) return true;
+    return ac.mayStop === true && v.act(a, L.A_STEP) === 0 && ac.program[pc]!.alts !== undefined;
   }
 
-  /** Point the shared context at actor a in state v; false if the actor cannot run now. */
-  private bind(v: StateView, a: number): boolean {
+  /** The actor of an action id. */
+  actorOf(action: number): number {
+    return action % this.nActors;
+  }
+
+  /** The alternative an action id picks (0 unless it starts a choice instruction). */
+  choiceOf(action: number): number {
+    return Math.floor(action / this.nActors);
+  }
+
+  /** How many choices actor a has to try in v: the alternatives at a choice's start, else 1. */
+  private choicesAt(v: StateView, a: number): number {
+    const at = this.cfg.actors[a]!.program[v.act(a, L.A_PC)];
+    return at?.alts !== undefined && v.act(a, L.A_STEP) === 0 ? at.alts.length : 1;
+  }
+
+  /** Is a choice alternative's precondition (config.ts AltNeed) true in v? Never looks at page frames. */
+  private offered(v: StateView, alt: InstrConfig): boolean {
+    switch (alt.needs) {
+      case undefined: return true;
+      case 'pin-free': return !v.pinHolds(alt.pin);
+      case 'pin-held': return v.pinState(alt.pin) === L.PIN_HELD;
+      case 'next-child': {
+        for (let m = 1; m < alt.child; m++) if (v.mm(m, L.MM_ALIVE) === L.LIFE_NONE) return false;
+        return v.mm(alt.child, L.MM_ALIVE) === L.LIFE_NONE;
+      }
+    }
+  }
+
+  /**
+   * Point the shared context at actor a in state v, running alternative
+   * `choice` if a choice instruction starts now (else choice must be 0);
+   * false if that cannot run now.
+   */
+  private bind(v: StateView, a: number, choice: number): boolean {
     const ac: ActorConfig = this.cfg.actors[a]!;
     const pc = v.act(a, L.A_PC);
-    const instr = ac.program[pc];
-    if (!instr) return false;
+    const at = ac.program[pc];
+    if (!at) return false;
     if (ac.mm >= 0 && v.mm(ac.mm, L.MM_ALIVE) !== L.LIFE_ALIVE) return false;
-    const gate = instr.setupSeq >= 0 ? instr.setupSeq : this.cfg.setupLength;
+    const gate = at.setupSeq >= 0 ? at.setupSeq : this.cfg.setupLength;
     if (v.phase !== gate) return false;
+    let instr = at;
+    if (at.alts !== undefined) {
+      const starting = v.act(a, L.A_STEP) === 0;
+      if (!starting && choice !== 0) return false;
+      const alt = at.alts[starting ? choice : v.act(a, L.A_CHOICE)];
+      if (!alt || (starting && !this.offered(v, alt))) return false;
+      instr = alt;
+    } else if (choice !== 0) return false;
     const c = this.ctx;
     c.actor = a;
     c.ac = ac;
@@ -82,18 +158,42 @@ export class MmModel {
     const v = this.v;
     v.b = state;
     let n = 0;
-    for (let a = 0; a < this.lay.nActors; a++) {
-      if (this.bind(v, a) && this.stepNow(v, a).guard(v, this.ctx)) out[n++] = a;
+    const na = this.nActors;
+    for (let a = 0; a < na; a++) {
+      const k = this.choicesAt(v, a);
+      for (let c = 0; c < k; c++) {
+        if (this.bind(v, a, c) && this.stepNow(v, a).guard(v, this.ctx)) out[n++] = a + na * c;
+      }
     }
     return n;
+  }
+
+  /** Does actor a start a choice instruction now (the context is bound to it)? */
+  private startsChoice(v: StateView, a: number): boolean {
+    return v.act(a, L.A_STEP) === 0 && this.cfg.actors[a]!.program[v.act(a, L.A_PC)]!.alts !== undefined;
+  }
+
+  /**
+   * Starting alternative `choice`: remember it in the frame. A pin
+   * alternative reuses its slot after a release or failure: the new
+   * pin_user_pages() call starts with a fresh slot (state and ghost bits
+   * cleared), as if it were a new pages[] array.
+   */
+  private startChoice(v: StateView, a: number, choice: number): void {
+    v.setAct(a, L.A_CHOICE, choice);
+    const instr = this.ctx.instr;
+    if (instr.kind === 'pin' && v.pinState(instr.pin) !== L.PIN_UNUSED) v.setPin(instr.pin, L.PIN_UNUSED, 0);
   }
 
   apply(state: Uint8Array, action: number, into: Uint8Array): void {
     into.set(state);
     const w = this.w;
     w.b = into;
-    if (!this.bind(w, action)) throw new Error(`pincow internal error: actor ${action} cannot run`);
-    this.stepNow(w, action).effect(w, this.ctx);
+    const a = action % this.nActors;
+    const choice = Math.floor(action / this.nActors);
+    if (!this.bind(w, a, choice)) throw new Error(`pincow internal error: action ${action} (actor ${a}, choice ${choice}) cannot run`);
+    if (this.startsChoice(w, a)) this.startChoice(w, a, choice);
+    this.stepNow(w, a).effect(w, this.ctx);
   }
 
   isFinal(state: Uint8Array): boolean {
@@ -106,11 +206,16 @@ export class MmModel {
   /** For traces and slicing: the step an action takes in a state, its context and footprint. */
   describe(state: Uint8Array, action: number): { step: StepDef; ctx: Ctx; footprint: number[] } | undefined {
     const v = new StateView(this.lay, state);
-    if (!this.bind(v, action)) return undefined;
-    const step = this.stepNow(v, action);
+    const a = action % this.nActors;
+    if (!this.bind(v, a, Math.floor(action / this.nActors))) return undefined;
+    const step = this.stepNow(v, a);
     if (!step.guard(v, this.ctx)) return undefined;
     const footprint: number[] = [];
     step.footprint(v, this.ctx, footprint);
+    // startChoice() may reset a reused pin slot and reads the alternative's precondition.
+    const instr = this.ctx.instr;
+    if (this.startsChoice(v, a) && (instr.kind === 'pin' || instr.needs === 'pin-held')) footprint.push(LOC_PIN + instr.pin);
+    if (this.startsChoice(v, a) && instr.needs === 'next-child') for (let m = 1; m <= instr.child; m++) footprint.push(LOC_MM + m);
     return { step, ctx: { ...this.ctx }, footprint };
   }
 

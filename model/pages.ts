@@ -8,11 +8,14 @@ import * as L from './layout.js';
 import type { Ctx } from './step.js';
 import type { StateView } from './view.js';
 import { PincowError } from './errors.js';
+import { freeSwapEntry } from './swap.js';
 
 /** Allocate the lowest free frame as a new anon page with one reference (alloc_anon_folio). */
 export function allocPage(v: StateView, content: number): number {
-  for (let p = 1; p < v.lay.nFrames; p++) {
-    if (!v.hasFlag(p, L.PGF_ALLOC)) {
+  // Small pages only: the frames from largeBase on are the large-folio area (layout.ts THP_NR).
+  for (let p = 1; p < v.lay.largeBase; p++) {
+    // A PGF_SWAPSLOT frame is reserved for its swap slot's content (model/swap.ts).
+    if (!v.hasFlag(p, L.PGF_ALLOC) && !v.hasFlag(p, L.PGF_SWAPSLOT)) {
       v.setPage(p, L.PG_REFS, 1);
       v.setPage(p, L.PG_PINS, 0);
       v.setPage(p, L.PG_MAPCOUNT, 0);
@@ -24,18 +27,28 @@ export function allocPage(v: StateView, content: number): number {
   throw new PincowError('invalid-scenario', `the scenario needs more than the ${v.lay.nFrames - 1} page frames pincow reserves for it; please report it with the scenario`);
 }
 
-/** Is pfn mapped by any PTE (present, protnone, swap or migration entry)? */
+/** Is pfn mapped by any PTE (present, protnone, swap or migration entry) or huge PMD? */
 function stillReferenced(v: StateView, p: number): boolean {
   for (let m = 0; m < v.lay.nMm; m++) {
     for (let va = 0; va < v.lay.nVa; va++) {
       if (v.kind(m, va) !== L.PTE_NONE && v.pfn(m, va) === p) return true;
+      if (v.lay.nThp > 0 && v.mappedPfn(m, va) === p) return true;
     }
   }
   return false;
 }
 
+/** A large folio whose last reference went: every subpage frame is freed (free_pages of the compound page). */
+function freeFolio(v: StateView, h: number): void {
+  for (let i = 0; i < L.THP_NR; i++) {
+    if (stillReferenced(v, h + i) && v.b[L.G_BAD_FREE] === 0) v.b[L.G_BAD_FREE] = 1 + h + i;
+  }
+  for (let i = 0; i < L.THP_NR; i++) for (let f = 0; f < L.PG_SIZE; f++) v.setPage(h + i, f, 0);
+}
+
 function freeIfUnreferenced(v: StateView, p: number): void {
   if (p === L.ZERO_PFN || v.refcount(p) !== 0) return;
+  if (v.isLarge(p)) return freeFolio(v, v.head(p));
   // Ghost check: a page may only be freed once nothing maps it (refcount-consistent).
   if (stillReferenced(v, p) && v.b[L.G_BAD_FREE] === 0) v.b[L.G_BAD_FREE] = 1 + p;
   v.setPage(p, L.PG_FLAGS, 0);
@@ -43,17 +56,23 @@ function freeIfUnreferenced(v: StateView, p: number): void {
   v.setPage(p, L.PG_CONTENT, 0);
 }
 
-/** put_page / folio_put: drop one plain reference, free at zero. */
+/** put_page / folio_put: drop one plain reference of p's folio, free at zero. */
 export function putPage(v: StateView, p: number): void {
   if (p === L.ZERO_PFN || p === L.NO_PFN) return;
-  v.setPage(p, L.PG_REFS, v.page(p, L.PG_REFS) - 1);
-  freeIfUnreferenced(v, p);
+  const h = v.head(p);
+  v.setPage(h, L.PG_REFS, v.page(h, L.PG_REFS) - 1);
+  freeIfUnreferenced(v, h);
 }
 
-/** gup_put_folio(FOLL_PIN) on a small folio: refcount -= GUP_PIN_COUNTING_BIAS. */
+/**
+ * gup_put_folio(FOLL_PIN): refcount -= GUP_PIN_COUNTING_BIAS on a small
+ * folio; _pincount -= 1 and refcount -= 1 on a large one (both are the
+ * head's PG_PINS, layout.ts).
+ */
 export function unpinPage(v: StateView, p: number): void {
-  v.setPage(p, L.PG_PINS, v.page(p, L.PG_PINS) - 1);
-  freeIfUnreferenced(v, p);
+  const h = v.head(p);
+  v.setPage(h, L.PG_PINS, v.page(h, L.PG_PINS) - 1);
+  freeIfUnreferenced(v, h);
 }
 
 /**
@@ -65,7 +84,9 @@ export function grab(v: StateView, c: Ctx, p: number): void {
   // The zeropage is never freed; its refcount (raised by pins until
   // c8070b787519) is not modelled: nothing in the model reads it.
   if (p === L.ZERO_PFN) return;
-  if (pin.foll_pin) v.setPage(p, L.PG_PINS, v.page(p, L.PG_PINS) + 1);
+  // Large folio: +1 refcount and +1 _pincount, both the head's PG_PINS (layout.ts).
+  const h = v.head(p);
+  if (pin.foll_pin) v.setPage(h, L.PG_PINS, v.page(h, L.PG_PINS) + 1);
   else v.getRef(p);
 }
 
@@ -99,6 +120,7 @@ export function zapPte(v: StateView, m: number, va: number): void {
   const kind = v.kind(m, va);
   const p = v.pfn(m, va);
   v.setPte(m, va, L.PTE_NONE, 0, 0);
+  if (kind === L.PTE_SWAP) return freeSwapEntry(v, p); // free_swap_and_cache
   if (kind !== L.PTE_PRESENT && kind !== L.PTE_PROTNONE) return;
   if (p === L.ZERO_PFN) return; // special: no rmap, no refcount
   v.addMap(p, -1);
@@ -113,7 +135,8 @@ export function zapPte(v: StateView, m: number, va: number): void {
  */
 export function markUserUnmapped(v: StateView, c: Ctx, m: number, va: number | undefined): void {
   c.cfg.pins.forEach((pin, i) => {
-    if (pin.mm === m && (va === undefined || pin.va === va) && v.pinHolds(i)) v.setPinGhost(i, v.pinGhost(i) | L.PING_USER_UNMAPPED);
+    // The pin's VA as it is now: mremap may have moved it (layout.ts PIN_VA).
+    if (pin.mm === m && (va === undefined || v.pinVa(i, pin.va) === va) && v.pinHolds(i)) v.setPinGhost(i, v.pinGhost(i) | L.PING_USER_UNMAPPED);
   });
 }
 
@@ -127,7 +150,7 @@ export function noteWrite(v: StateView, c: Ctx, m: number, p: number): void {
   for (let o = 0; o < v.lay.nMm && !leak; o++) {
     if (o === m) continue;
     for (let va = 0; va < v.lay.nVa; va++) {
-      if (v.kind(o, va) !== L.PTE_NONE && v.pfn(o, va) === p) leak = true;
+      if (v.mappedPfn(o, va) === p) leak = true; // a PTE or a huge PMD of another process
     }
   }
   c.cfg.pins.forEach((pin, i) => {

@@ -70,6 +70,13 @@ export interface ScenarioAst {
   readonly check: readonly Word[] | undefined;
   /** `depth N`: the default BFS depth bound for this scenario */
   readonly depth: number | undefined;
+  /**
+   * `with SWITCH, ...` / `without SWITCH, ...`: kernel switches this
+   * scenario turns on / off on every era (a proposal such as
+   * uffd-move-cross-mm); absent = none
+   */
+  readonly with?: readonly Word[];
+  readonly without?: readonly Word[];
   readonly setup: readonly SetupLine[];
   readonly actors: readonly ActorBlock[];
   readonly expects: readonly Expectation[];
@@ -87,4 +94,4 @@ export interface ScenarioAst {
 }
 
 /** The header directives, in their canonical order. */
-export type DirectiveName = 'scenario' | 'title' | 'refs' | 'check' | 'depth';
+export type DirectiveName = 'scenario' | 'title' | 'refs' | 'check' | 'depth' | 'with' | 'without';

@@ -4,13 +4,14 @@
  * and the expectations per era. Every name is checked here, with the
  * position of the word and what would be accepted.
  */
-import type { ActorConfig, InstrConfig, ModelConfig, OpKind, PinConfig } from '../model/config.js';
+import type { ActorConfig, InstrConfig, ModelConfig, OpKind, PinConfig, ThpConfig } from '../model/config.js';
 import { didYouMean, PincowError } from '../model/errors.js';
 import type { SourcePos } from '../model/errors.js';
-import { ERAS, checkRange, rangeCovers } from '../model/kernels.js';
+import { ERAS, SWITCH_NAMES, checkRange, rangeCovers } from '../model/kernels.js';
 import type { EraId } from '../model/kernels.js';
 import * as L from '../model/layout.js';
 import { INVARIANT_NAMES } from '../invariants/index.js';
+import { collapseRegion, declareThp, regionHint, regionNamed, thpConfig, vaSpan } from './thpCompile.js';
 import type { Instr, ScenarioAst, Word } from './ast.js';
 
 export interface Expect {
@@ -32,7 +33,7 @@ export interface CompiledScenario {
   readonly depth: number | undefined;
 }
 
-const THREAD_OPS = ['mmap', 'read', 'write', 'fork', 'exit', 'munmap', 'madvise', 'mprotect', 'pin', 'get', 'unpin', 'put', 'signal', 'wait', 'join'];
+const THREAD_OPS = ['mmap', 'read', 'write', 'fork', 'exit', 'munmap', 'madvise', 'mprotect', 'pin', 'get', 'unpin', 'put', 'signal', 'wait', 'join', 'uffd-copy', 'uffd-zeropage', 'uffd-wake', 'uffd-read', 'mremap', 'uffd-move'];
 const DEVICE_OPS = ['dma-read', 'dma-write', 'unpin', 'put', 'signal', 'wait', 'join'];
 
 /**
@@ -43,6 +44,12 @@ const DEVICE_OPS = ['dma-read', 'dma-write', 'unpin', 'put', 'signal', 'wait', '
  */
 export const NON_THREAD_ACTORS: Record<string, readonly string[]> = {
   device: DEVICE_OPS,
+  ksmd: ['merge', 'signal', 'wait', 'join'],
+  uprobes: ['register', 'unregister', 'signal', 'wait', 'join'],
+  khugepaged: ['collapse', 'signal', 'wait', 'join'],
+  reclaim: ['pageout', 'signal', 'wait', 'join'],
+  migration: ['migrate', 'signal', 'wait', 'join'],
+  numa: ['scan', 'signal', 'wait', 'join'],
 };
 
 function err(code: 'syntax' | 'unknown-name' | 'invalid-scenario', w: { pos: SourcePos }, msg: string): never {
@@ -56,6 +63,8 @@ interface Builder {
   readonly events: string[];
   readonly actors: Map<string, { mm: number; program: InstrConfig[]; pos: SourcePos }>;
   setupSeq: number;
+  /** THP regions (`mmap A thp`, scenario/thpCompile.ts) */
+  readonly thps: ThpConfig[];
 }
 
 function processOf(b: Builder, actor: Word): number {
@@ -97,12 +106,33 @@ function addJoinSignals(b: Builder, blocks: readonly { actor: Word; instrs: read
   }
 }
 
+/**
+ * `with` / `without` directives: switch names checked against the kernel
+ * model (pincow list kernels); a switch both turned on and off is refused.
+ */
+function kernelSwitches(ast: ScenarioAst): { kernelWith?: string[]; kernelWithout?: string[] } {
+  const names = (ws: readonly Word[] | undefined): string[] =>
+    (ws ?? []).map((w) => {
+      if (!SWITCH_NAMES.includes(w.text as (typeof SWITCH_NAMES)[number])) {
+        err('unknown-name', w, `unknown kernel switch "${w.text}"; see "pincow list kernels"${didYouMean(w.text, SWITCH_NAMES)}`);
+      }
+      return w.text;
+    });
+  const on = names(ast.with);
+  const off = names(ast.without);
+  const both = ast.without?.find((w) => on.includes(w.text));
+  if (both) err('invalid-scenario', both, `switch "${both.text}" is both in "with" and in "without"`);
+  return { ...(on.length ? { kernelWith: on } : {}), ...(off.length ? { kernelWithout: off } : {}) };
+}
+
 /** Pass 1: names that instructions create (processes by fork, VAs by mmap, pins, events). */
 function declare(b: Builder, ins: Instr, actorMm: number): void {
   const op = ins.op.text;
   const a0 = ins.args[0];
   if (op === 'fork' && a0 && /^P\d+$/.test(a0.text) && !b.processes.includes(a0.text)) b.processes.push(a0.text);
-  if (op === 'mmap' && a0 && !b.vas.includes(a0.text)) b.vas.push(a0.text);
+  if (op === 'mmap' && a0 && !declareThp(b, ins) && !regionNamed(b, a0.text) && !b.vas.includes(a0.text)) b.vas.push(a0.text);
+  // mremap's new address need not be mapped before: the move creates it.
+  if (op === 'mremap' && ins.args[1] && !b.vas.includes(ins.args[1].text)) b.vas.push(ins.args[1].text);
   if ((op === 'signal' || op === 'wait') && a0 && !b.events.includes(a0.text)) b.events.push(a0.text);
   if (op === 'join' && a0 && !b.events.includes(joinEvent(a0.text))) b.events.push(joinEvent(a0.text));
   if (op === 'pin' || op === 'get') {
@@ -118,8 +148,17 @@ function declare(b: Builder, ins: Instr, actorMm: number): void {
 
 function vaIndex(b: Builder, w: Word | undefined, ins: Instr): number {
   if (!w) err('syntax', ins.op, `"${ins.op.text}" needs a VA (one of: ${b.vas.join(', ') || 'none mmapped yet'})`);
+  regionHint(b, w, ins.op.text);
   const i = b.vas.indexOf(w.text);
   if (i < 0) err('unknown-name', w, `unknown VA "${w.text}"; VAs are created by "mmap VA"${didYouMean(w.text, b.vas)}`);
+  return i;
+}
+
+/** A process named in an operand (`merge P0 A P1 B`, `uffd-move A B to P1`): P0 or a forked one. */
+function processIndex(b: Builder, w: Word | undefined, ins: Instr): number {
+  if (!w) err('syntax', ins.op, `"${ins.op.text}" needs a process name, like P0`);
+  const i = b.processes.indexOf(w.text);
+  if (i < 0) err('unknown-name', w, `unknown process "${w.text}"; processes are P0 and those created by fork (${b.processes.join(', ')})${didYouMean(w.text, b.processes)}`);
   return i;
 }
 
@@ -129,6 +168,32 @@ function pinIndex(b: Builder, w: Word | undefined, ins: Instr): number {
   const i = names.indexOf(w.text);
   if (i < 0) err('unknown-name', w, `unknown pin "${w.text}"; pins are ${names.join(', ') || 'created by pin/get'}${didYouMean(w.text, names)}`);
   return i;
+}
+
+/**
+ * `any` as a kernel daemon's target (`reclaim: pageout any`,
+ * `uprobes: register any`): a daemon may pick any page, so the
+ * instruction compiles to a nondeterministic choice (config.ts `alts`)
+ * among the concrete targets — every process and every VA — each
+ * alternative built by `make(mm, va, text)` as if the scenario had named
+ * that target; `text` is the instruction as written with `any` replaced by
+ * `P VA` (make may use its own). Returns undefined when args[at] is not
+ * `any`: the caller then compiles its concrete target as usual. A process
+ * that does not exist (yet) is a target too: the op must treat a dead or
+ * unforked mm as "nothing to do". docs/scenario-language.md, "Choices".
+ */
+export function anyTargets(
+  b: { readonly processes: readonly string[]; readonly vas: readonly string[] },
+  ins: Instr, make: (mm: number, va: number, text: string) => InstrConfig, at = 0,
+): InstrConfig | undefined {
+  if (ins.args[at]?.text !== 'any') return undefined;
+  if (b.vas.length === 0) err('invalid-scenario', ins.args[at]!, `"any" picks among the mmapped VAs, and none is mmapped`);
+  const words = [ins.op.text, ...ins.args.map((a) => a.text)];
+  const alts = b.processes.flatMap((p, mm) => b.vas.map((va, v) => {
+    const text = words.map((w, i) => (i === at + 1 ? `${p} ${va}` : w)).join(' ');
+    return make(mm, v, text);
+  }));
+  return { ...alts[0]!, alts, text: words.join(' ') };
 }
 
 function expectWords(ins: Instr, from: number, allowed: readonly string[], required: readonly string[][]): string[] {
@@ -160,11 +225,15 @@ function compileInstr(b: Builder, ins: Instr, actor: Word, mm: number, seq: numb
   const a0 = ins.args[0];
   switch (op) {
     case 'mmap': {
-      const w = expectWords(ins, 1, ['anon', 'private', 'ro', 'rw', 'dontfork', 'wipeonfork'], []);
-      const flags = (w.includes('ro') ? 0 : L.VMA_WRITE) | (w.includes('dontfork') ? L.VMA_DONTCOPY : 0) | (w.includes('wipeonfork') ? L.VMA_WIPEONFORK : 0);
-      return { ...blank(ins, 'mmap', seq), va: vaIndex(b, a0, ins), vmaFlags: flags };
+      const w = expectWords(ins, 1, ['anon', 'private', 'ro', 'rw', 'dontfork', 'wipeonfork', 'uffd', 'thp'], []);
+      const flags = (w.includes('ro') ? 0 : L.VMA_WRITE) | (w.includes('dontfork') ? L.VMA_DONTCOPY : 0) | (w.includes('wipeonfork') ? L.VMA_WIPEONFORK : 0)
+        | (w.includes('uffd') ? L.VMA_UFFD : 0); // mmap + UFFDIO_REGISTER_MODE_MISSING
+      return { ...blank(ins, 'mmap', seq), ...vaSpan(b, a0, ins, (x, i) => vaIndex(b, x, i)), vmaFlags: flags };
     }
-    case 'read': case 'write': case 'munmap':
+    case 'munmap': // a THP region (span) or one VA
+      expectWords(ins, 1, [], []);
+      return { ...blank(ins, op, seq), ...vaSpan(b, a0, ins, (x, i) => vaIndex(b, x, i)) };
+    case 'read': case 'write': case 'uffd-copy': case 'uffd-zeropage': case 'uffd-wake': case 'uffd-read':
       expectWords(ins, 1, [], []);
       return { ...blank(ins, op, seq), va: vaIndex(b, a0, ins) };
     case 'exit':
@@ -179,11 +248,11 @@ function compileInstr(b: Builder, ins: Instr, actor: Word, mm: number, seq: numb
     }
     case 'madvise': {
       const [adv] = expectWords(ins, 1, ['dontneed', 'dontfork', 'dofork', 'wipeonfork'], [['dontneed', 'dontfork', 'dofork', 'wipeonfork']]);
-      return { ...blank(ins, adv as OpKind, seq), va: vaIndex(b, a0, ins) };
+      return { ...blank(ins, adv as OpKind, seq), ...vaSpan(b, a0, ins, (x, i) => vaIndex(b, x, i)) };
     }
     case 'mprotect': {
       const w = expectWords(ins, 1, ['ro', 'rw'], [['ro', 'rw']]);
-      return { ...blank(ins, 'mprotect', seq), va: vaIndex(b, a0, ins), writable: w.includes('rw') };
+      return { ...blank(ins, 'mprotect', seq), ...vaSpan(b, a0, ins, (x, i) => vaIndex(b, x, i)), writable: w.includes('rw') };
     }
     case 'pin': case 'get': {
       const allowed = op === 'pin' ? ['ro', 'rw', 'fast', 'longterm'] : ['ro', 'rw', 'fast'];
@@ -203,6 +272,28 @@ function compileInstr(b: Builder, ins: Instr, actor: Word, mm: number, seq: numb
       const i = pinIndex(b, a0, ins);
       return { ...blank(ins, op, seq), pin: i, va: b.pins[i]!.va };
     }
+    case 'collapse': { // khugepaged: collapse P A (model/ops/khugepaged.ts)
+      expectWords(ins, 2, [], []);
+      return { ...blank(ins, 'collapse', seq), target: processIndex(b, a0, ins), va: collapseRegion(b, ins.args[1], ins), span: L.THP_NR };
+    }
+    case 'merge': { // ksmd: merge P VA Q VB
+      expectWords(ins, 4, [], []);
+      return { ...blank(ins, 'ksm-merge', seq), target: processIndex(b, a0, ins), va: vaIndex(b, ins.args[1], ins), target2: processIndex(b, ins.args[2], ins), va2: vaIndex(b, ins.args[3], ins) };
+    }
+    case 'register': case 'unregister': // uprobes: register P VA, or register any (model/ops/uprobes.ts)
+      return daemonTargetInstr(b, ins, op === 'register' ? 'uprobe-register' : 'uprobe-unregister', seq);
+    case 'mremap': { // mremap VA NEWVA [dontunmap]
+      const w = expectWords(ins, 2, ['dontunmap'], []);
+      return { ...blank(ins, 'mremap', seq), va: vaIndex(b, a0, ins), va2: vaIndex(b, ins.args[1], ins), dontunmap: w.includes('dontunmap') };
+    }
+    case 'uffd-move': { // uffd-move VA DSTVA [to P]
+      const w = ins.args.slice(2);
+      if (w.length > 0 && (w[0]!.text !== 'to' || w.length !== 2)) err('syntax', w[0]!, `expected "to PROCESS" (the cross-mm proposal) or nothing after "uffd-move VA DSTVA"`);
+      const to = w.length === 2 ? processIndex(b, w[1], ins) : mm;
+      return { ...blank(ins, 'uffd-move', seq), va: vaIndex(b, a0, ins), va2: vaIndex(b, ins.args[1], ins), target: to };
+    }
+    case 'pageout': case 'migrate': case 'scan': // reclaim / migration / numa: OP P VA, or OP any (model/ops/reclaim.ts, migrate.ts, numa.ts)
+      return daemonTargetInstr(b, ins, op === 'scan' ? 'numa-scan' : op, seq);
     case 'join': {
       if (seq >= 0) err('invalid-scenario', ins.op, `"join" cannot be a setup instruction (setup already runs in order)`);
       if (!a0) err('syntax', ins.op, `"join" needs the actor to wait for, like P0.T1`);
@@ -214,6 +305,18 @@ function compileInstr(b: Builder, ins: Instr, actor: Word, mm: number, seq: numb
       return { ...blank(ins, op as OpKind, seq), event: b.events.indexOf(a0.text) };
     }
   }
+}
+
+/** `pageout P VA` / `migrate P VA` / `scan P VA`: the page a daemon acts on, by process and VA; `any` = every target. */
+function daemonTargetInstr(b: Builder, ins: Instr, kind: OpKind, seq: number): InstrConfig {
+  const make = (target: number, va: number, text: string): InstrConfig => ({ ...blank(ins, kind, seq), target, va, text });
+  const any = anyTargets(b, ins, make);
+  if (any) {
+    expectWords(ins, 1, [], []);
+    return any;
+  }
+  expectWords(ins, 2, [], []);
+  return make(processIndex(b, ins.args[0], ins), vaIndex(b, ins.args[1], ins), blank(ins, kind, seq).text);
 }
 
 function actorEntry(b: Builder, actor: Word) {
@@ -307,12 +410,28 @@ function checkShape(blocks: readonly { actor: Word; setup: boolean; instrs: read
 }
 
 /**
+ * The userfaultfd wait queue of a VA is one byte of the packed state
+ * (model/layout.ts PT_UFFD: a nibble of sleeping faults, a nibble of wakes
+ * mod 16): refuse scenarios that could overflow it rather than let a
+ * counter wrap and the verdict be wrong.
+ */
+function checkUffdBounds(actors: readonly ActorConfig[], ast: ScenarioAst): void {
+  const all = actors.flatMap((a) => a.program.flatMap((i) => (i.alts ? [...i.alts] : [i])));
+  if (!all.some((i) => i.kind === 'mmap' && (i.vmaFlags & L.VMA_UFFD) !== 0)) return;
+  const wakes = all.filter((i) => i.kind === 'uffd-copy' || i.kind === 'uffd-zeropage' || i.kind === 'uffd-wake').length;
+  if (wakes > 15) throw new PincowError('invalid-scenario', `too many uffd-copy/uffd-zeropage/uffd-wake instructions (${wakes}): at most 15 are supported`, ast.name.pos);
+  const perMm = new Map<number, number>();
+  for (const a of actors) if (a.mm >= 0) perMm.set(a.mm, (perMm.get(a.mm) ?? 0) + 1);
+  if ([...perMm.values()].some((n) => n > 15)) throw new PincowError('invalid-scenario', 'with userfaultfd, at most 15 threads per process are supported', ast.name.pos);
+}
+
+/**
  * Check every name of a parsed scenario against the model and build what
  * the checker runs. Errors are PincowErrors (`unknown-name`,
  * `invalid-scenario`, `syntax`) with the file:line:col of the word.
  */
 export function compileScenario(ast: ScenarioAst): CompiledScenario {
-  const b: Builder = { processes: ['P0'], vas: [], pins: [], events: [], actors: new Map(), setupSeq: 0 };
+  const b: Builder = { processes: ['P0'], vas: [], pins: [], events: [], actors: new Map(), setupSeq: 0, thps: [] };
   const blocks = [...ast.setup.map((l) => ({ ...l, setup: true })), ...ast.actors.map((a) => ({ ...a, setup: false }))];
   for (const blk of blocks) for (const ins of blk.instrs) declare(b, ins, processOf(b, blk.actor));
   const pinCursor = { i: 0 };
@@ -334,10 +453,19 @@ export function compileScenario(ast: ScenarioAst): CompiledScenario {
   if (b.events.length > 8) throw new PincowError('invalid-scenario', 'at most 8 distinct events are supported', ast.name.pos);
   const actors: ActorConfig[] = [...b.actors.entries()].map(([name, a]) => ({ name, mm: a.mm, program: a.program }));
   const nVa = Math.max(1, b.vas.length);
-  const frames = Math.min(250, 2 + 2 * b.processes.length * nVa + b.pins.length + actors.length);
+  // Each UFFDIO_COPY may allocate one more page.
+  const uffdCopies = actors.reduce((n, a) => n + a.program.filter((i) => i.kind === 'uffd-copy').length, 0);
+  checkUffdBounds(actors, ast);
+  // Each uprobes register/unregister may allocate one page (the copy, or the COW of the rewrite).
+  const uprobeCopies = actors.reduce((n, a) => n + a.program.filter((i) => i.kind === 'uprobe-register' || i.kind === 'uprobe-unregister').length, 0);
+  // Each migration allocates its new page (the old one is freed only after).
+  const migrations = actors.reduce((n, a) => n + a.program.filter((i) => i.kind === 'migrate').length, 0);
+  const frames = Math.min(250, 2 + 2 * b.processes.length * nVa + b.pins.length + actors.length + uffdCopies + uprobeCopies + migrations);
   const cfg: ModelConfig = {
     processes: b.processes, vas: b.vas.length ? b.vas : ['A'], pins: b.pins.map(({ pos: _pos, ...p }) => p),
     events: b.events, actors, frames, setupLength: seq,
+    ...kernelSwitches(ast),
+    ...thpConfig(b, b.processes.length, actors.reduce((n, a) => n + a.program.filter((i) => i.kind === 'collapse').length, 0), frames),
   };
   const expects = compileExpects(ast);
   for (const w of ast.check ?? []) {

@@ -84,6 +84,8 @@ function headerLines(ast: ScenarioAst): string[] {
   if (ast.refs.length) rows.push({ code: `refs ${words(ast.refs)}`, comment: dc.refs });
   if (ast.check?.length) rows.push({ code: `check ${ast.check.map((w) => w.text).join(', ')}`, comment: dc.check });
   if (ast.depth !== undefined) rows.push({ code: `depth ${ast.depth}`, comment: dc.depth });
+  if (ast.with?.length) rows.push({ code: `with ${ast.with.map((w) => w.text).join(', ')}`, comment: dc.with });
+  if (ast.without?.length) rows.push({ code: `without ${ast.without.map((w) => w.text).join(', ')}`, comment: dc.without });
   return [...commentLines(ast.comments), ...align(rows)];
 }
 

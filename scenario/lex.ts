@@ -9,10 +9,11 @@ import { PincowError } from '../model/errors.js';
 import type { Commented, DirectiveName, Instr, Word } from './ast.js';
 // ---------------------------------------------------------------- vocabulary
 
-export const DIRECTIVES: readonly DirectiveName[] = ['scenario', 'title', 'refs', 'check', 'depth'];
+export const DIRECTIVES: readonly DirectiveName[] = ['scenario', 'title', 'refs', 'check', 'depth', 'with', 'without'];
 export const KEYWORDS: readonly string[] = [...DIRECTIVES, 'expect'];
 /** what a misspelt column-1 word is compared with */
-export const SUGGESTIONS: readonly string[] = [...KEYWORDS, 'setup:'];
+// `with`/`without` are left out: too close to instruction names (write) to suggest.
+export const SUGGESTIONS: readonly string[] = [...KEYWORDS.filter((k) => k !== 'with' && k !== 'without'), 'setup:'];
 
 export const USAGE: Readonly<Record<string, string>> = {
   scenario: 'scenario NAME',
@@ -20,6 +21,8 @@ export const USAGE: Readonly<Record<string, string>> = {
   refs: 'refs WORD...',
   check: 'check INV, INV...',
   depth: 'depth N',
+  with: 'with SWITCH, SWITCH...',
+  without: 'without SWITCH, SWITCH...',
   expect: 'expect INV holds|violated on RANGE, RANGE...',
 };
 
@@ -35,6 +38,7 @@ export const K = {
   scenario: { re: /^[A-Za-z0-9][A-Za-z0-9_.-]*$/, desc: 'a scenario name (letters, digits and _ . -)' },
   ref: { re: /^[!-~]+$/, desc: 'a reference (printable ASCII, like seed:004 or a commit id)' },
   invariant: { re: /^[A-Za-z][A-Za-z0-9_.-]*$/, desc: 'an invariant name (like pin-coherent)' },
+  switch: { re: /^[a-z][a-z0-9-]*$/, desc: 'a kernel switch name (like uffd-move-cross-mm; pincow list kernels)' },
   range: { re: /^[A-Za-z0-9.<>=_-]+$/, desc: 'a kernel range (like 5.10, <=5.8, 5.9..5.18, E2..E4 or all)' },
   op: { re: /^[a-z][a-z0-9-]*$/, desc: 'an operation name (lowercase letters, digits and -, like mmap or dma-write)' },
   arg: { re: /^[A-Za-z0-9_.:-]+$/, desc: 'an argument (letters, digits and _ . : -)' },

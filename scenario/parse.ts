@@ -23,6 +23,8 @@ class Parser {
   private readonly refs: Word[] = [];
   private check: Word[] | undefined;
   private depth: number | undefined;
+  private withs: Word[] | undefined;
+  private withouts: Word[] | undefined;
   /** where each directive / section was first seen */
   private readonly seen = new Map<string, number>();
   private readonly directiveComments: { [D in DirectiveName]?: string } = {};
@@ -56,6 +58,8 @@ class Parser {
       refs: this.refs,
       check: this.check,
       depth: this.depth,
+      ...(this.withs ? { with: this.withs } : {}),
+      ...(this.withouts ? { without: this.withouts } : {}),
       setup: this.setup,
       actors: this.actors,
       expects: this.expects,
@@ -150,6 +154,12 @@ class Parser {
       case 'depth':
         this.depth = depthValue(c);
         return c.end('after the depth');
+      case 'with':
+        this.withs = wordList(c, K.switch, ' after "with"', true);
+        return;
+      case 'without':
+        this.withouts = wordList(c, K.switch, ' after "without"', true);
+        return;
     }
   }
 

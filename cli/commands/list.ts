@@ -3,6 +3,7 @@ import { INVARIANTS } from '../../invariants/index.js';
 import { ERAS, SWITCHES, switchesOf } from '../../model/kernels.js';
 import type { SwitchInfo } from '../../model/kernels.js';
 import { OPS } from '../../model/ops/index.js';
+import { OPEN_OP_GROUPS, OPEN_OPS } from '../../scenario/open.js';
 import { catalogNames, loadScenario } from '../../scenario/catalog.js';
 import { PincowError, didYouMean } from '../../model/errors.js';
 import { EXIT_OK } from '../common.js';
@@ -34,7 +35,18 @@ function kernels(): string[] {
 }
 
 function ops(): string[] {
-  return OPS.map((o) => `${o.syntax}  [${o.who}]\n    ${o.functions} (reference ${o.ref})`);
+  return [...OPS.map((o) => `${o.syntax}  [${o.who}]\n    ${o.functions} (reference ${o.ref})`), '', ...openOps()];
+}
+
+/** The open-mode alphabet (`pincow explore --ops`), with the groups and the default. */
+function openOps(): string[] {
+  const groups = Object.entries(OPEN_OP_GROUPS).filter(([g]) => g !== 'default' && g !== 'all').map(([g, m]) => `${g} = ${m.join(',')}`);
+  return [
+    'Open mode alphabet (pincow explore --ops NAME,...; docs/open-mode.md):',
+    ...OPEN_OPS.map((o) => `${o.name}${o.inDefault ? ' *' : ''}  [${o.who}] ${o.syntax}\n    ${o.meaning}`),
+    '* = in the default alphabet (--ops default). Groups (all = every op):',
+    ...groups.map((g) => `    ${g}`),
+  ];
 }
 
 export function runList(what: string, io: Io): number {

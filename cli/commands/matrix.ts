@@ -11,9 +11,12 @@ import { boundsOf, EXIT_OK, EXIT_VIOLATION, formatOf, invariantsOf, kernelsOf, p
 import type { CommonArgs, Io } from '../common.js';
 import { resultJson } from '../json.js';
 import { matrixJunit } from '../junit.js';
+import { reductionsOf } from './check.js';
 
 export interface MatrixArgs extends CommonArgs {
   scenarios: string[];
+  por?: boolean;
+  symmetry?: boolean;
 }
 
 /** `.` holds, `V` violated, `?` incomplete; `!` marks a cell that differs from its expectation. */
@@ -59,7 +62,7 @@ export function runMatrix(a: MatrixArgs, io: Io): number {
   const invariants = invariantsOf(a);
   const bounds = boundsOf(a);
   const scenarios = scenariosOf(a.scenarios);
-  const cells = matrix(scenarios, kernels, { ...bounds, ...(invariants ? { invariants } : {}) }, (c) => {
+  const cells = matrix(scenarios, kernels, { ...bounds, ...reductionsOf(a), ...(invariants ? { invariants } : {}) }, (c) => {
     if (io.progress && format === 'text') io.err(`${c.scenario} ${c.kernel}: ${c.verdict}`);
   });
   const bad = cells.filter((c) => !c.matches).length;

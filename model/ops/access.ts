@@ -11,9 +11,10 @@ import type { Ctx } from '../step.js';
 import type { StateView } from '../view.js';
 import { callFault, finish, fpVa } from './common.js';
 import { faultEntry } from './fault.js';
+import { mmuPfn, mmuPresent, mmuSetDirty, mmuWritable } from '../thp.js';
 
 function readOk(v: StateView, c: Ctx): boolean {
-  return v.present(c.mm, c.instr.va);
+  return mmuPresent(v, c.mm, c.instr.va); // a present PTE, or a huge PMD (model/thp.ts)
 }
 
 export const userRead = step({
@@ -28,7 +29,8 @@ export const userRead = step({
   footprint: fpVa,
   explain(b, _a, c) {
     if (b.actFlag(c.actor, L.AF_SEGV)) return 'SIGSEGV';
-    return readOk(b, c) ? `page#${b.pfn(c.mm, c.instr.va)} = ${contentName(b.page(b.pfn(c.mm, c.instr.va), L.PG_CONTENT), c)}` : 'no PTE -> fault';
+    const p = mmuPfn(b, c.mm, c.instr.va);
+    return readOk(b, c) ? `page#${p} = ${contentName(b.page(p, L.PG_CONTENT), c)}` : 'no PTE -> fault';
   },
 });
 
@@ -41,18 +43,18 @@ export const userWrite = step({
     if (v.actFlag(c.actor, L.AF_SEGV)) return finish(v, c);
     const m = c.mm;
     const va = c.instr.va;
-    if (!v.writable(m, va)) return callFault(v, c, faultEntry, userWrite, true, false, false);
-    const p = v.pfn(m, va);
+    if (!mmuWritable(v, m, va)) return callFault(v, c, faultEntry, userWrite, true, false, false);
+    const p = mmuPfn(v, m, va);
     noteWrite(v, c, m, p);
     v.setPage(p, L.PG_CONTENT, L.CONTENT_MM + m);
-    v.setPteFlags(m, va, v.pteFlags(m, va) | L.PTEF_DIRTY);
+    mmuSetDirty(v, m, va);
     finish(v, c);
   },
   footprint: fpVa,
   explain(b, _a, c) {
     if (b.actFlag(c.actor, L.AF_SEGV)) return 'SIGSEGV';
-    if (!b.writable(c.mm, c.instr.va)) return `${b.present(c.mm, c.instr.va) ? 'PTE R/O' : 'no PTE'} -> fault`;
-    return `page#${b.pfn(c.mm, c.instr.va)} <- ${contentName(L.CONTENT_MM + c.mm, c)}`;
+    if (!mmuWritable(b, c.mm, c.instr.va)) return `${mmuPresent(b, c.mm, c.instr.va) ? `${b.huge(c.mm, c.instr.va) ? 'PMD' : 'PTE'} R/O` : 'no PTE'} -> fault`;
+    return `page#${mmuPfn(b, c.mm, c.instr.va)} <- ${contentName(L.CONTENT_MM + c.mm, c)}`;
   },
 });
 

@@ -11,9 +11,11 @@ import { LOC_ALLOC, step } from '../step.js';
 import type { Ctx } from '../step.js';
 import type { StateView } from '../view.js';
 import { faultReturn, fp, fpVa, goto } from './common.js';
+import { ensureTable } from '../thp.js';
 
 /** Read fault: the zeropage, mapped R/O under the PTL (done by the fault entry step). */
 export function mapZeropage(v: StateView, c: Ctx): void {
+  ensureTable(v, c.mm, c.instr.va); // pte_alloc in a THP region whose PMD was none (model/thp.ts)
   v.setPte(c.mm, c.instr.va, L.PTE_PRESENT, L.ZERO_PFN, L.PTEF_SPECIAL);
 }
 
@@ -37,13 +39,15 @@ export const anonInstall = step({
   name: 'anon.install',
   fn: 'do_anonymous_page',
   cite: 'reference §B.1 steps 3-4 (vmf_pte_changed, folio_add_new_anon_rmap RMAP_EXCLUSIVE)',
-  guard: () => true,
+  guard: (v, c) => !v.ptlHeld(c.mm), // retakes the PTL (layout.ts MM_PTL)
   effect(v, c) {
     const p = v.act(c.actor, L.A_NEW);
     v.setAct(c.actor, L.A_NEW, L.NO_PFN);
-    if (v.kind(c.mm, c.instr.va) !== L.PTE_NONE) {
-      putPage(v, p); // another thread installed a PTE first: free ours
+    // Another thread installed a PTE (or a huge PMD: pmd_trans_unstable) first: free ours.
+    if (v.kind(c.mm, c.instr.va) !== L.PTE_NONE || v.huge(c.mm, c.instr.va)) {
+      putPage(v, p);
     } else {
+      ensureTable(v, c.mm, c.instr.va);
       mapNewAnon(v, c, c.mm, c.instr.va, p, newPteFlags(v, c.mm, c.instr.va, true));
     }
     faultReturn(v, c);

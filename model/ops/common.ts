@@ -25,6 +25,7 @@ export function finish(v: StateView, c: Ctx): void {
   v.setAct(a, L.A_HOLD, L.NO_PFN);
   v.setAct(a, L.A_SEQ, 0);
   v.setAct(a, L.A_CUR, 0);
+  v.setAct(a, L.A_CHOICE, 0);
   if (c.instr.setupSeq >= 0) v.phase = v.phase + 1;
 }
 
@@ -74,6 +75,23 @@ export function fpVa(v: StateView, c: Ctx, out: number[]): void {
   if (v.kind(c.mm, va) !== L.PTE_NONE) out.push(fp.page(v.pfn(c.mm, va)));
   const hold = v.act(c.actor, L.A_HOLD);
   if (hold !== L.NO_PFN) out.push(fp.page(hold));
+  if (v.region(va) >= 0) fpRegion(v, c.mm, va, out);
+}
+
+/**
+ * A VA in a THP region (model/thp.ts) shares its PMD with the region's
+ * other VAs, and a THP subpage's counts live on its folio's head: the
+ * footprint names every VA of the region (the PMD is part of each VA's
+ * location) and every page those map, with their heads.
+ */
+export function fpRegion(v: StateView, m: number, va: number, out: number[]): void {
+  const r = v.region(va);
+  const va0 = v.lay.thpVa[r]!;
+  for (let i = 0; i < L.THP_NR; i++) {
+    out.push(fp.pte(v, m, va0 + i));
+    const p = v.mappedPfn(m, va0 + i);
+    if (p >= 0) out.push(fp.page(p), fp.page(v.head(p)));
+  }
 }
 
 export { LOC_PAGE, LOC_PIN };

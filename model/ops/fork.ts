@@ -14,13 +14,21 @@ import { allocPage, mapNewAnon, newPteFlags } from '../pages.js';
 import { LOC_ALLOC, step } from '../step.js';
 import type { Ctx } from '../step.js';
 import type { StateView } from '../view.js';
-import { finish, fp, fpBase, goto } from './common.js';
+import { finish, fp, fpBase, fpRegion, goto } from './common.js';
+import { copyHugePmd, explainForkHuge, hugeToCopy, thpForkMustSplit } from './forkThp.js';
+import { copyNonPresent, explainNonPresent, nonPresentEntry } from './copyNonPresent.js';
+import { ensureTable } from '../thp.js';
 
 /** VA whose PTE fork must copy at or after the cursor, or nVa when done. */
 function nextToCopy(v: StateView, m: number, from: number): number {
   for (let va = from; va < v.lay.nVa; va++) {
     const vma = v.vma(m, va);
     if ((vma & L.VMA_MAPPED) === 0 || (vma & (L.VMA_DONTCOPY | L.VMA_WIPEONFORK)) !== 0) continue;
+    const huge = v.lay.nThp > 0 ? hugeToCopy(v, m, va) : 0; // a huge PMD: copy_huge_pmd once (forkThp.ts)
+    if (huge !== 0) {
+      if (huge > 0) return va;
+      continue;
+    }
     if (v.kind(m, va) !== L.PTE_NONE) return va;
   }
   return v.lay.nVa;
@@ -48,7 +56,8 @@ function shareOne(v: StateView, c: Ctx, va: number): void {
   }
   // is_cow_mapping && pte_write: write-protect both (ptep_set_wrprotect on the parent).
   v.setPteFlags(m, va, flags & ~L.PTEF_WRITE);
-  v.setPte(child, va, L.PTE_PRESENT, p, flags & ~L.PTEF_WRITE);
+  ensureTable(v, child, va); // a THP region's PTE table in the child (model/thp.ts)
+  v.setPte(child, va, v.kind(m, va), p, flags & ~L.PTEF_WRITE); // a NUMA PROT_NONE PTE stays PROT_NONE in both
 }
 
 function copyOne(v: StateView, c: Ctx, va: number): void {
@@ -56,6 +65,7 @@ function copyOne(v: StateView, c: Ctx, va: number): void {
   const p = v.pfn(m, va);
   const q = allocPage(v, v.page(p, L.PG_CONTENT));
   // copy_present_page: the child gets a new exclusive page; the parent's PTE is untouched.
+  ensureTable(v, c.instr.child, va);
   mapNewAnon(v, c, c.instr.child, va, q, newPteFlags(v, c.instr.child, va, true));
 }
 
@@ -65,7 +75,16 @@ function dupVmas(v: StateView, c: Ctx): void {
   v.setMm(child, L.MM_ALIVE, L.LIFE_FORKING);
   for (let va = 0; va < v.lay.nVa; va++) {
     const vma = v.vma(c.mm, va);
-    if ((vma & L.VMA_MAPPED) !== 0 && (vma & L.VMA_DONTCOPY) === 0) v.setVma(child, va, vma);
+    // dup_userfaultfd without UFFD_FEATURE_EVENT_FORK: the child's VMA is not registered (fs/userfaultfd.c).
+    if ((vma & L.VMA_MAPPED) !== 0 && (vma & L.VMA_DONTCOPY) === 0) v.setVma(child, va, vma & ~L.VMA_UFFD);
+  }
+  // copy_pmd_range: a THP region whose PMD points to a page table gets one in the child too
+  // (copy_pte_range allocates it even if every PTE is none); not for DONTCOPY or WIPEONFORK.
+  for (let r = 0; r < v.lay.nThp; r++) {
+    const vma = v.vma(c.mm, v.lay.thpVa[r]!);
+    if (v.pmdKind(c.mm, r) === L.PMD_TABLE && (vma & L.VMA_MAPPED) !== 0 && (vma & (L.VMA_DONTCOPY | L.VMA_WIPEONFORK)) === 0) {
+      v.setPmd(child, r, L.PMD_TABLE, 0, 0);
+    }
   }
 }
 
@@ -76,6 +95,10 @@ function fpFork(v: StateView, c: Ctx, out: number[]): void {
   if (va < v.lay.nVa) {
     out.push(fp.pte(v, c.mm, va), fp.pte(v, c.instr.child, va), LOC_ALLOC);
     if (v.kind(c.mm, va) !== L.PTE_NONE) out.push(fp.page(v.pfn(c.mm, va)));
+    if (v.region(va) >= 0) {
+      fpRegion(v, c.mm, va, out);
+      fpRegion(v, c.instr.child, va, out);
+    }
   }
 }
 
@@ -98,14 +121,29 @@ export const forkBegin = step({
 /** 5.9–5.10 only: the pin check and the write-protect are separate for GUP-fast. */
 const splitCheck = (c: Ctx): boolean => c.k.forkCopyPinned && !c.k.wpSeq;
 
+/** copy_huge_pmd at the cursor (forkThp.ts): decide now (5.9–5.10: then `dup`), or split / share. */
+function forkHuge(v: StateView, c: Ctx, va: number): void {
+  const split = thpForkMustSplit(v, c, v.pmdPfn(c.mm, v.region(va)));
+  if (splitCheck(c)) {
+    v.setActFlag(c.actor, split ? L.AF_DECIDED_COPY : L.AF_DECIDED_SHARE, true);
+    return goto(v, c, forkDup);
+  }
+  if (copyHugePmd(v, c, va, split)) v.setAct(c.actor, L.A_CUR, nextToCopy(v, c.mm, va + 1));
+}
+
 export const forkCopy = step({
   name: 'fork.copy',
   fn: 'copy_present_pte',
   cite: 'reference §B.3 per era: share (≤5.8), copy maybe-pinned (70e806e4e645), folio_try_dup_anon_rmap (fb3d824d1a46)',
-  guard: () => true,
+  guard: (v, c) => !v.ptlHeld(c.mm), // copy_pte_range takes the src PTL (layout.ts MM_PTL)
   effect(v, c) {
     const va = v.act(c.actor, L.A_CUR);
     if (va >= v.lay.nVa) return goto(v, c, forkEnd);
+    if (v.huge(c.mm, va)) return forkHuge(v, c, va);
+    if (nonPresentEntry(v, c.mm, va)) {
+      copyNonPresent(v, c, va); // swap / migration entry (ops/copyNonPresent.ts)
+      return v.setAct(c.actor, L.A_CUR, nextToCopy(v, c.mm, va + 1));
+    }
     const p = v.pfn(c.mm, va);
     if (splitCheck(c)) {
       v.setActFlag(c.actor, mustCopy(v, c, p) ? L.AF_DECIDED_COPY : L.AF_DECIDED_SHARE, true);
@@ -119,6 +157,8 @@ export const forkCopy = step({
   explain(b, _a, c) {
     const va = b.act(c.actor, L.A_CUR);
     if (va >= b.lay.nVa) return undefined;
+    if (b.huge(c.mm, va)) return explainForkHuge(b, c, va, undefined, splitCheck(c));
+    if (nonPresentEntry(b, c.mm, va)) return explainNonPresent(b, c, va);
     const p = b.pfn(c.mm, va);
     const name = c.cfg.vas[va];
     const pinned = `has_pinned=${b.mm(c.mm, L.MM_HAS_PINNED)} refcount=${b.refcount(p)}`;
@@ -131,18 +171,25 @@ export const forkDup = step({
   name: 'fork.dup',
   fn: 'copy_present_page',
   cite: 'reference §B.3 5.9 final-5.10 (f3c64eda3e50): wrprotect after the pin check',
-  guard: () => true,
+  guard: (v, c) => !v.ptlHeld(c.mm), // under the src PTL (layout.ts MM_PTL)
   effect(v, c) {
     const va = v.act(c.actor, L.A_CUR);
-    if (v.actFlag(c.actor, L.AF_DECIDED_COPY)) copyOne(v, c, va);
-    else shareOne(v, c, va);
+    const decided = v.actFlag(c.actor, L.AF_DECIDED_COPY);
     v.setActFlag(c.actor, L.AF_DECIDED_COPY | L.AF_DECIDED_SHARE, false);
-    v.setAct(c.actor, L.A_CUR, nextToCopy(v, c.mm, va + 1));
     goto(v, c, forkCopy);
+    // A huge PMD (forkThp.ts): "copy" was decided as "split"; a split leaves the cursor for the PTE copy.
+    if (v.huge(c.mm, va)) {
+      if (copyHugePmd(v, c, va, decided)) v.setAct(c.actor, L.A_CUR, nextToCopy(v, c.mm, va + 1));
+      return;
+    }
+    if (decided) copyOne(v, c, va);
+    else shareOne(v, c, va);
+    v.setAct(c.actor, L.A_CUR, nextToCopy(v, c.mm, va + 1));
   },
   footprint: fpFork,
   explain: (b, _a, c) => {
     const va = b.act(c.actor, L.A_CUR);
+    if (b.huge(c.mm, va)) return explainForkHuge(b, c, va, b.actFlag(c.actor, L.AF_DECIDED_COPY));
     return b.actFlag(c.actor, L.AF_DECIDED_COPY) ? `${c.cfg.vas[va]}: copy for child` : `${c.cfg.vas[va]}: share page#${b.pfn(c.mm, va)}, both R/O`;
   },
 });

@@ -15,8 +15,11 @@ import type { Ctx } from '../step.js';
 import type { StateView } from '../view.js';
 import { callFault, finish, fp, fpVa, goto } from './common.js';
 import { faultEntry } from './fault.js';
+import { mmuPfn, mmuPresent, mmuWritable } from '../thp.js';
 
 export const ASSERT_FOLLOW_PAGE_PTE = 1; // follow_page_pte: VM_BUG_ON_PAGE(FOLL_PIN && anon && !PAE)
+/** follow_trans_huge_pmd: the same VM_BUG_ON_PAGE for a huge PMD (a7f226604170, 5.19) */
+export const ASSERT_FOLLOW_TRANS_HUGE_PMD = 30;
 
 /** FOLL_WRITE, including 5.8's should_force_cow_break (every private anon VMA is a COW mapping). */
 export function follWrite(c: Ctx): boolean {
@@ -70,9 +73,11 @@ function followDecision(v: StateView, c: Ctx): number {
   const m = c.mm;
   const va = c.instr.va;
   if (v.actFlag(c.actor, L.AF_SEGV) || (v.vma(m, va) & L.VMA_MAPPED) === 0) return F_FAIL;
-  if (!v.present(m, va)) return v.actFlag(c.actor, L.AF_FOLL_WRITE) ? F_FAULT_WRITE : F_FAULT_READ;
-  if (v.actFlag(c.actor, L.AF_FOLL_WRITE) && !v.writable(m, va)) return F_FAULT_WRITE; // can_follow_write_pte
-  if (!v.writable(m, va) && mustUnshare(v, c, v.pfn(m, va))) return F_UNSHARE; // -EMLINK
+  // A huge PMD is followed by follow_trans_huge_pmd with the same rules (can_follow_write_pmd,
+  // gup_must_unshare on the head, try_grab_folio on the folio): model/thp.ts mmu*.
+  if (!mmuPresent(v, m, va)) return v.actFlag(c.actor, L.AF_FOLL_WRITE) ? F_FAULT_WRITE : F_FAULT_READ;
+  if (v.actFlag(c.actor, L.AF_FOLL_WRITE) && !mmuWritable(v, m, va)) return F_FAULT_WRITE; // can_follow_write_pte
+  if (!mmuWritable(v, m, va) && mustUnshare(v, c, mmuPfn(v, m, va))) return F_UNSHARE; // -EMLINK
   return F_GRAB;
 }
 
@@ -80,13 +85,15 @@ export const gupFollow = step({
   name: 'gup.follow',
   fn: 'follow_page_pte',
   cite: 'reference §B.4 step 3 (under PTL): can_follow_write_pte, gup_must_unshare -> -EMLINK, try_grab_folio',
-  guard: () => true,
+  guard: (v, c) => !v.ptlHeld(c.mm), // follow_page_pte runs under the PTL (layout.ts MM_PTL)
   effect(v, c) {
     const d = followDecision(v, c);
     if (d === F_FAIL) return fail(v, c);
     if (d !== F_GRAB) return callFault(v, c, faultEntry, gupFollow, d === F_FAULT_WRITE, d === F_UNSHARE, true);
-    const p = v.pfn(c.mm, c.instr.va);
-    if (c.k.pae && c.pin!.foll_pin && p !== L.ZERO_PFN && v.isAnon(p) && !v.pae(p)) v.fireAssert(ASSERT_FOLLOW_PAGE_PTE);
+    const p = mmuPfn(v, c.mm, c.instr.va);
+    if (c.k.pae && c.pin!.foll_pin && p !== L.ZERO_PFN && v.isAnon(p) && !v.pae(p)) {
+      v.fireAssert(v.huge(c.mm, c.instr.va) ? ASSERT_FOLLOW_TRANS_HUGE_PMD : ASSERT_FOLLOW_PAGE_PTE);
+    }
     grab(v, c, p);
     v.setPin(c.instr.pin, L.PIN_HELD, p);
     v.unlockRead(c.mm);
@@ -98,13 +105,13 @@ export const gupFollow = step({
   },
   explain(b, _a, c) {
     const d = followDecision(b, c);
-    const p = b.pfn(c.mm, c.instr.va);
+    const p = mmuPfn(b, c.mm, c.instr.va);
     switch (d) {
       case F_FAIL: return '-EFAULT';
-      case F_FAULT_WRITE: return b.present(c.mm, c.instr.va) ? 'PTE R/O, FOLL_WRITE -> write fault' : 'no PTE -> write fault';
+      case F_FAULT_WRITE: return mmuPresent(b, c.mm, c.instr.va) ? `${b.huge(c.mm, c.instr.va) ? 'PMD' : 'PTE'} R/O, FOLL_WRITE -> write fault` : 'no PTE -> write fault';
       case F_FAULT_READ: return 'no PTE -> fault';
       case F_UNSHARE: return `R/O pin, page#${p} not exclusive -> unshare fault`;
-      default: return `${c.pin!.foll_pin ? 'pin' : 'get'} page#${p}`;
+      default: return `${c.pin!.foll_pin ? 'pin' : 'get'} page#${p}${b.huge(c.mm, c.instr.va) ? ' (follow_trans_huge_pmd: THP)' : ''}`;
     }
   },
 });

@@ -13,6 +13,7 @@ import type { Ctx } from '../step.js';
 import type { StateView } from '../view.js';
 import { finish, fp, fpVa, goto, pteSame, rememberPte } from './common.js';
 import { follWrite, gupEntry, mustUnshare } from './gup.js';
+import { hugeSubpage, mmuPfn, mmuWritable, pmdSame, rememberPmd } from '../thp.js';
 
 export const ASSERT_SANITY_CHECK_PINNED = 2; // sanity_check_pinned_pages: pinned anon page not PAE
 
@@ -20,6 +21,7 @@ function fallback(v: StateView, c: Ctx): void {
   v.setAct(c.actor, L.A_ORIG_PFN, 0);
   v.setAct(c.actor, L.A_ORIG_PTE, 0);
   v.setAct(c.actor, L.A_SEQ, 0);
+  v.setAct(c.actor, L.A_ORIG_PMD, 0);
   goto(v, c, gupEntry);
 }
 
@@ -31,7 +33,8 @@ function drop(v: StateView, c: Ctx): void {
 
 function fpFast(v: StateView, c: Ctx, out: number[]): void {
   fpVa(v, c, out);
-  out.push(fp.pin(c.instr.pin), fp.page(v.act(c.actor, L.A_ORIG_PFN)));
+  const p = v.act(c.actor, L.A_ORIG_PFN);
+  out.push(fp.pin(c.instr.pin), fp.page(p), fp.page(v.head(p))); // a THP subpage's counts are its head's
 }
 
 export const gupFastEntry = step({
@@ -56,10 +59,20 @@ export const gupFastEntry = step({
   explain: (b, _a, c) => (c.pin!.foll_pin && c.k.wpSeq ? `write_protect_seq = ${b.mm(c.mm, L.MM_WPSEQ)}${(b.mm(c.mm, L.MM_WPSEQ) & 1) !== 0 ? ' (odd) -> slow path' : ''}` : undefined),
 });
 
-/** Why gup_fast_pte_range refuses this PTE, or '' if it takes it. */
+/**
+ * Why gup_fast_pmd_range / gup_fast_pte_range refuse this VA, or '' if
+ * they take it. In a THP region the PMD is read first (pmdp_get_lockless):
+ * none (or cleared by khugepaged) stops the walk; a huge PMD goes to
+ * gup_fast_pmd_leaf with pmd_access_permitted (model/thp.ts).
+ */
 function refusal(v: StateView, c: Ctx): string {
   const m = c.mm;
   const va = c.instr.va;
+  const r = v.region(va);
+  if (r >= 0 && v.pmdKind(m, r) === L.PMD_DETACHED) return 'PMD none (khugepaged cleared it)';
+  if (r >= 0 && v.pmdKind(m, r) === L.PMD_HUGE) {
+    return follWrite(c) && (v.pmdFlags(m, r) & L.PTEF_WRITE) === 0 ? 'PMD R/O, write needed' : '';
+  }
   if (!v.present(m, va)) return 'PTE not present';
   if ((v.pteFlags(m, va) & L.PTEF_SPECIAL) !== 0) return 'pte_special (zeropage)';
   if (follWrite(c) && !v.writable(m, va)) return 'PTE R/O, write needed';
@@ -73,14 +86,14 @@ export const gupFastRead = step({
   guard: () => true,
   effect(v, c) {
     if (refusal(v, c) !== '') return fallback(v, c);
-    rememberPte(v, c);
+    rememberWalk(v, c);
     goto(v, c, gupFastGrab);
   },
   footprint: fpFast,
   explain(b, _a, c) {
     const r = refusal(b, c);
     const va = c.instr.va;
-    return r !== '' ? `${r} -> slow path` : `PTE ${b.writable(c.mm, va) ? 'RW' : 'R/O'} page#${b.pfn(c.mm, va)}`;
+    return r !== '' ? `${r} -> slow path` : `${b.huge(c.mm, va) ? 'PMD' : 'PTE'} ${mmuWritable(b, c.mm, va) ? 'RW' : 'R/O'} page#${mmuPfn(b, c.mm, va)}`;
   },
 });
 
@@ -106,15 +119,49 @@ export const gupFastGrab = step({
 export const gupFastRecheck = step({
   name: 'gupfast.recheck',
   fn: 'gup_fast_pte_range',
-  cite: 'reference §B.5 step 3.4: pte_val(pte) != *ptep -> drop (2667f50e8b81)',
+  cite: 'reference §B.5 step 3.4: pte_val(pte) != *ptep -> drop (2667f50e8b81); a huge PMD: pmd_val(orig) != *pmdp (gup_fast_pmd_leaf); 6.0+ also the PMD above a PTE (70cbc3cc78a9)',
   guard: () => true,
   effect(v, c) {
-    if (!pteSame(v, c)) return drop(v, c);
+    if (!walkSame(v, c)) return drop(v, c);
     goto(v, c, c.k.unshare ? gupFastUnshare : gupFastFinish);
   },
   footprint: fpFast,
-  explain: (b, _a, c) => (pteSame(b, c) ? 'PTE unchanged' : 'PTE changed -> drop, slow path'),
+  explain(b, _a, c) {
+    if (walkSame(b, c)) return `${walkedHuge(b, c) ? 'PMD' : 'PTE'} unchanged`;
+    return `${walkedHuge(b, c) || pteSame(b, c) ? 'PMD' : 'PTE'} changed -> drop, slow path`;
+  },
 });
+
+/**
+ * What the walk read (gupfast.read_pte): the PTE (or, for a huge PMD, the
+ * subpage and the PMD word, so the unshare check sees pmd_write) and the
+ * PMD above it (model/thp.ts rememberPmd).
+ */
+function rememberWalk(v: StateView, c: Ctx): void {
+  rememberPte(v, c);
+  rememberPmd(v, c);
+  const m = c.mm;
+  const va = c.instr.va;
+  if (v.huge(m, va)) {
+    v.setAct(c.actor, L.A_ORIG_PFN, hugeSubpage(v, m, va));
+    v.setAct(c.actor, L.A_ORIG_PTE, v.pmdWord(m, v.region(va)));
+  }
+}
+
+/** Did the walk go through a huge PMD (gup_fast_pmd_leaf)? */
+function walkedHuge(v: StateView, c: Ctx): boolean {
+  return v.act(c.actor, L.A_ORIG_PMD) >> 4 === L.PMD_HUGE;
+}
+
+/**
+ * The recheck after grabbing: a huge PMD is always rechecked; a PTE is,
+ * and since 6.0 (gup-fast-pmd-recheck) the PMD above it too, which is
+ * what catches khugepaged's pmdp_collapse_flush (reference §C.2 row 10).
+ */
+function walkSame(v: StateView, c: Ctx): boolean {
+  if (walkedHuge(v, c)) return pmdSame(v, c);
+  return pteSame(v, c) && (!c.k.gupFastPmdRecheck || pmdSame(v, c));
+}
 
 function unshareNeeded(v: StateView, c: Ctx): boolean {
   const w = (v.act(c.actor, L.A_ORIG_PTE) & L.PTEF_WRITE) !== 0;

@@ -4,16 +4,21 @@
  * §A.2), all under mmap_lock(W), one step each.
  */
 import * as L from '../layout.js';
-import { markUserUnmapped, zapPte } from '../pages.js';
+import { markUserUnmapped } from '../pages.js';
+import { splitPartial, zapRange } from '../thp.js';
 import { step } from '../step.js';
 import type { Ctx } from '../step.js';
 import type { StateView } from '../view.js';
-import { finish, fp, fpBase } from './common.js';
+import { finish, fp, fpBase, fpRegion } from './common.js';
 
 function fpVma(v: StateView, c: Ctx, out: number[]): void {
   fpBase(c, out);
   out.push(fp.mm(c.mm), fp.pte(v, c.mm, c.instr.va));
+  if (v.region(c.instr.va) >= 0) fpRegion(v, c.mm, c.instr.va, out); // a THP region (config.ts `span`)
 }
+
+/** VAs an instruction covers: one, or a whole THP region (config.ts `span`). */
+const span = (c: Ctx): number => c.instr.span ?? 1;
 
 export const mmap = step({
   name: 'mmap',
@@ -22,9 +27,11 @@ export const mmap = step({
   guard: (v, c) => v.canWrite(c.mm),
   effect(v, c) {
     // MAP_FIXED over an existing mapping unmaps it first (as munmap would).
-    zapPte(v, c.mm, c.instr.va);
-    markUserUnmapped(v, c, c.mm, c.instr.va);
-    v.setVma(c.mm, c.instr.va, L.VMA_MAPPED | c.instr.vmaFlags);
+    zapRange(v, c.mm, c.instr.va, span(c), true);
+    for (let x = c.instr.va; x < c.instr.va + span(c); x++) {
+      markUserUnmapped(v, c, c.mm, x);
+      v.setVma(c.mm, x, L.VMA_MAPPED | c.instr.vmaFlags);
+    }
     finish(v, c);
   },
   footprint: fpVma,
@@ -32,8 +39,12 @@ export const mmap = step({
 
 function setVmaFlag(bit: number, on: boolean, extraOff = 0) {
   return (v: StateView, c: Ctx): void => {
-    const f = v.vma(c.mm, c.instr.va);
-    if ((f & L.VMA_MAPPED) !== 0) v.setVma(c.mm, c.instr.va, on ? (f | bit) & ~extraOff : f & ~bit & ~extraOff);
+    // madvise on part of a THP region splits the VMA and so the huge PMD (vma_adjust_trans_huge).
+    if ((v.vma(c.mm, c.instr.va) & L.VMA_MAPPED) !== 0) splitPartial(v, c.mm, c.instr.va, span(c));
+    for (let x = c.instr.va; x < c.instr.va + span(c); x++) {
+      const f = v.vma(c.mm, x);
+      if ((f & L.VMA_MAPPED) !== 0) v.setVma(c.mm, x, on ? (f | bit) & ~extraOff : f & ~bit & ~extraOff);
+    }
     finish(v, c);
   };
 }

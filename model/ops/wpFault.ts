@@ -14,7 +14,8 @@ import { LOC_ALLOC, step } from '../step.js';
 import type { Ctx } from '../step.js';
 import type { StateView } from '../view.js';
 import { faultReturn, fp, fpVa, goto, pteSame, rememberPte } from './common.js';
-import { isReuse, wpDecide, wpReason } from './wpDecide.js';
+import { isReuse, WP_COPY_LOCKED, WP_REUSE_MAPCOUNT, WP_REUSE_REFCOUNT, wpDecide, wpReason } from './wpDecide.js';
+import { swapCount } from '../swap.js';
 
 export const ASSERT_WP_PAGE_REUSE = 3; // wp_page_reuse: VM_BUG_ON(anon && !PageAnonExclusive)
 
@@ -24,9 +25,10 @@ export function doWpPage(v: StateView, c: Ctx): number {
   const va = c.instr.va;
   const p = v.pfn(m, va);
   const unshare = v.actFlag(c.actor, L.AF_UNSHARE);
+  if (mustSleepOnLock(v, c, p)) return sleepOnLock(v, c, p);
   const r = wpDecide(v, c.k, p);
   if (isReuse(r)) {
-    reuse(v, c, p, unshare);
+    reuse(v, c, p, unshare, r);
     faultReturn(v, c);
     return r;
   }
@@ -38,13 +40,55 @@ export function doWpPage(v: StateView, c: Ctx): number {
   return r;
 }
 
+/**
+ * ≤5.8 do_wp_page needs the page lock for reuse_swap_page: when
+ * trylock_page fails (reclaim, migration, swap-in or KSM holds it) it takes
+ * a reference, drops the PTL and sleeps in lock_page, then retakes the PTL
+ * and rechecks pte_same (5.7 mm/memory.c). The reference it holds meanwhile
+ * makes a concurrent migration's refcount freeze fail. 5.9+ copies instead
+ * (wpDecide WP_COPY_LOCKED, 09854ba94c6a).
+ */
+function mustSleepOnLock(v: StateView, c: Ctx, p: number): boolean {
+  return !c.k.reuseRefcount && p !== L.ZERO_PFN && v.isAnon(p) && !v.hasFlag(p, L.PGF_KSM) && v.hasFlag(p, L.PGF_LOCKED);
+}
+
+function sleepOnLock(v: StateView, c: Ctx, p: number): number {
+  v.getRef(p);
+  v.setAct(c.actor, L.A_HOLD, p);
+  rememberPte(v, c);
+  goto(v, c, wpLockWait);
+  return WP_COPY_LOCKED;
+}
+
+export const wpLockWait = step({
+  name: 'wp.lock_page',
+  fn: 'do_wp_page',
+  cite: 'reference §B.2 E0/E1 step 3: trylock_page failed -> get_page, drop the PTL, lock_page (sleeps), retake the PTL, pte_same or bail, put_page',
+  guard: (v, c) => !v.hasFlag(v.act(c.actor, L.A_HOLD), L.PGF_LOCKED) && !v.ptlHeld(c.mm),
+  effect(v, c) {
+    const p = v.act(c.actor, L.A_HOLD);
+    v.setAct(c.actor, L.A_HOLD, L.NO_PFN);
+    putPage(v, p);
+    if (!pteSame(v, c)) return faultReturn(v, c); // the PTE changed while sleeping: the access retries
+    v.setAct(c.actor, L.A_ORIG_PFN, 0);
+    v.setAct(c.actor, L.A_ORIG_PTE, 0);
+    doWpPage(v, c);
+  },
+  footprint: fpVa,
+  explain: (b, _a, c) => (pteSame(b, c) ? `got the lock of page#${b.act(c.actor, L.A_HOLD)}; ${explainWpPage(b, c)}` : 'PTE changed while sleeping -> retry'),
+});
+
 /** wp_page_reuse, or the unshare return that leaves the PTE R/O (c89357e27f20). */
-function reuse(v: StateView, c: Ctx, p: number, unshare: boolean): void {
+function reuse(v: StateView, c: Ctx, p: number, unshare: boolean, r: number): void {
   const m = c.mm;
   const va = c.instr.va;
   if (c.k.pae) v.setFlag(p, L.PGF_PAE, true); // SetPageAnonExclusive when reusing
-  if (v.hasFlag(p, L.PGF_SWAPCACHE) && c.k.wpFreeSwapcache) {
-    v.setFlag(p, L.PGF_SWAPCACHE, false); // folio_free_swap under the folio lock (5.18+)
+  // The swap slot goes where the kernel frees it: folio_free_swap in wp_can_reuse_anon_folio (5.18+,
+  // not on the PageAnonExclusive shortcut), reuse_swap_page's delete_from_swap_cache (≤5.8, count == 1);
+  // never while a swap entry still names the slot (model/swap.ts).
+  const frees = (r === WP_REUSE_REFCOUNT && c.k.wpFreeSwapcache) || r === WP_REUSE_MAPCOUNT;
+  if (v.hasFlag(p, L.PGF_SWAPCACHE) && frees && swapCount(v, p) === 0) {
+    v.setFlag(p, L.PGF_SWAPCACHE, false);
     putPage(v, p);
   }
   if (unshare) return;
@@ -55,6 +99,7 @@ function reuse(v: StateView, c: Ctx, p: number, unshare: boolean): void {
 export function explainWpPage(b: StateView, c: Ctx): string {
   const p = b.pfn(c.mm, c.instr.va);
   const unshare = b.actFlag(c.actor, L.AF_UNSHARE);
+  if (mustSleepOnLock(b, c, p)) return `write fault on R/O page#${p}: trylock_page failed -> sleep in lock_page`;
   const r = wpDecide(b, c.k, p);
   const what = unshare ? 'unshare' : 'write';
   const tail = isReuse(r) ? (unshare ? ', PTE stays R/O' : ', PTE -> RW') : '';
@@ -83,7 +128,7 @@ export const wpInstall = step({
   name: 'wp.install',
   fn: 'wp_page_copy',
   cite: 'reference §B.2 wp_page_copy steps 3-5 (pte_same, ptep_clear_flush, new exclusive anon page)',
-  guard: () => true,
+  guard: (v, c) => !v.ptlHeld(c.mm), // retakes the PTL (layout.ts MM_PTL)
   effect(v, c) {
     const m = c.mm;
     const va = c.instr.va;

@@ -148,14 +148,14 @@ export function afterSetup(m: MmModel): Uint8Array {
 // ---------------------------------------------------------------- reading
 
 export interface PteInfo {
-  readonly kind: 'none' | 'present' | 'swap' | 'migration' | 'protnone';
+  readonly kind: 'none' | 'present' | 'swap' | 'migration' | 'protnone' | 'cleared';
   readonly pfn: number;
   readonly write: boolean;
   readonly dirty: boolean;
   readonly special: boolean;
 }
 
-const KINDS = ['none', 'present', 'swap', 'migration', 'protnone'] as const;
+const KINDS = ['none', 'present', 'swap', 'migration', 'protnone', 'cleared'] as const;
 
 export function pte(m: MmModel, s: Uint8Array, procName: string, vaName: string): PteInfo {
   const v = m.view(s);

@@ -1,0 +1,90 @@
+/**
+ * `pincow merge FILE...`: the shard files of one `check --shard i/N` run
+ * (one per shard, all N of them) combined into one verdict per (scenario,
+ * kernel), printed as `check` prints it: the verdict, what was proved
+ * (here: by N shards) and the shortest counterexample per violated
+ * invariant. Exit codes as for check: 0 holds, 1 violated, 3 a shard was
+ * stopped by a bound; 2 for files that are not the shards of one run.
+ */
+import { readFileSync } from 'node:fs';
+import { merge } from '../../api/merge.js';
+import type { MergedResult, ShardInput } from '../../api/merge.js';
+import { parseShardFile } from '../../api/shard.js';
+import { PincowError } from '../../model/errors.js';
+import { EXIT_BOUND, EXIT_OK, EXIT_VIOLATION, formatOf, paint } from '../common.js';
+import type { Io } from '../common.js';
+import { resultJson } from '../json.js';
+import { checkJunit } from '../junit.js';
+
+export interface MergeArgs {
+  files: string[];
+  format: string;
+  'all-invariants'?: boolean;
+}
+
+function fmtSci(x: number): string {
+  return x === 0 ? '0' : x.toExponential(1);
+}
+
+function readShard(file: string): ShardInput {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new PincowError('io', `cannot read shard file "${file}": ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  return { name: file, file: parseShardFile(text, file) };
+}
+
+/** How the N shards split the graph, in a phrase. */
+function split(r: MergedResult): string {
+  const sh = r.shards;
+  return sh.cutDepth === null
+    ? `${sh.count} shards (the graph ended before any level could be split: each explored all of it)`
+    : `${sh.count} shards (split at depth ${sh.cutDepth}: ${sh.frontier} states, ${sh.parts.join('/')})`;
+}
+
+/** The verdict of the whole run and what it rests on. */
+export function mergedVerdictLine(io: Io, r: MergedResult): string {
+  const head = `${r.scenario} ${r.kernel} (${r.era}):`;
+  const st = r.stats;
+  const graph = `${r.bound.graph} graph`;
+  const summed = `${st.states} states explored by the shards together (a state reachable from several shards counts once for each)`;
+  if (r.verdict === 'violated') {
+    const names = r.invariants.filter((i) => i.verdict === 'violated').map((i) => i.invariant).join(', ');
+    return `${head} ${paint(io, 'red', 'violated')} ${names}\n  found by shard(s) ${r.shards.violatedBy.map((i) => `${i}/${r.shards.count}`).join(', ')} of ${split(r)};\n  ${summed}`;
+  }
+  const names = r.invariants.map((i) => i.invariant).join(', ');
+  if (r.verdict === 'holds') {
+    return [
+      `${head} ${paint(io, 'green', 'holds')} ${names}`,
+      `  proved by ${split(r)}: every shard's queue exhausted, so every reachable state of the ${graph} (depth ${st.maxDepth}) was checked;`,
+      `  ${summed}; P(fingerprint collision) ${fmtSci(st.collisionProbability)}`,
+    ].join('\n');
+  }
+  return [
+    `${head} ${paint(io, 'yellow', 'incomplete')} ${names}`,
+    `  no violation in the ${split(r)}, but ${r.limit ?? 'a bound stopped a shard'}`,
+    `  before its queue was exhausted; ${summed}`,
+  ].join('\n');
+}
+
+export function runMerge(a: MergeArgs, io: Io): number {
+  const format = formatOf({ format: a.format }, ['text', 'json', 'junit']);
+  if (a.files.length === 0) throw new PincowError('bad-option', 'merge needs the shard files of a run: pincow merge pincow-shard-1-of-4.json ... pincow-shard-4-of-4.json');
+  const results = merge(a.files.map(readShard));
+  if (format === 'text') {
+    for (const r of results) {
+      io.out(mergedVerdictLine(io, r));
+      const traces = r.invariants.filter((iv) => iv.text);
+      const all = a['all-invariants'] === true;
+      for (const iv of all ? traces : traces.slice(0, 1)) io.out(`\n${iv.text}\n`);
+      if (!all && traces.length > 1) io.out(`(${traces.length - 1} more counterexample(s): ${traces.slice(1).map((t) => t.invariant).join(', ')}; see --all-invariants)\n`);
+    }
+  }
+  if (format === 'json') io.out(JSON.stringify(results.map((r) => ({ ...resultJson(r, r.model), shards: r.shards })), null, 2));
+  if (format === 'junit') io.out(checkJunit(results));
+  if (results.some((r) => r.verdict === 'violated')) return EXIT_VIOLATION;
+  if (results.some((r) => r.verdict === 'incomplete')) return EXIT_BOUND;
+  return EXIT_OK;
+}

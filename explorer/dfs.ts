@@ -1,0 +1,287 @@
+/**
+ * Depth-first exploration (`--strategy dfs`), for memory-light runs: a
+ * stack of states (one per level of the current path) and the visited
+ * fingerprints, nothing per state beyond its table slot — no parent
+ * index, no level arenas. A violation's path is the stack at the moment
+ * it is found: a real path, but not a shortest one (BFS gives those).
+ *
+ * The depth bound with a visited set needs care (checker-anchors §4.6:
+ * a state first met deep and cut off there would never be expanded when
+ * met again higher up). The table keeps, per fingerprint, the smallest
+ * depth at which the state was expanded, and a state met again at a
+ * smaller depth is expanded again from there (SPIN's -DREACH idea), so
+ * "no violation within depth N" keeps its BFS meaning: every state within
+ * N steps of the initial state was checked. Without a cut, nothing is
+ * ever expanded twice.
+ *
+ * Reductions: POR with the stack proviso (explorer/por.ts contract: an
+ * ample successor on the stack forces full expansion), symmetry by
+ * canonicalising every state before it is hashed.
+ */
+import { collisionProbability, hashHi, hashLo } from './fingerprint.js';
+import { AmpleSelector } from './por.js';
+import type { ExploreOptions, ExploreResult, Model, Property, Violation } from './types.js';
+import { NO_DEADLOCK } from './types.js';
+
+/** Fingerprints with the smallest depth each was expanded at: (hi, lo, depth) per slot, grown at 75%. */
+class DepthTable {
+  private t = new Uint32Array(3 << 12);
+  private mask = (1 << 12) - 1;
+  size = 0;
+
+  get bytes(): number {
+    return this.t.byteLength;
+  }
+
+  /** The stored depth, or -1 if absent. */
+  depthOf(hi: number, lo: number): number {
+    const t = this.t;
+    for (let i = hi & this.mask; ; i = (i + 1) & this.mask) {
+      const l = t[3 * i + 1]!;
+      if (l === 0) return -1;
+      if (l === lo && t[3 * i] === hi) return t[3 * i + 2]!;
+    }
+  }
+
+  /** Insert, or lower the stored depth. */
+  set(hi: number, lo: number, depth: number): void {
+    if ((this.size + 1) * 4 > (this.mask + 1) * 3) this.grow();
+    const t = this.t;
+    for (let i = hi & this.mask; ; i = (i + 1) & this.mask) {
+      const l = t[3 * i + 1]!;
+      if (l === 0) {
+        t[3 * i] = hi;
+        t[3 * i + 1] = lo; // never 0 (hashLo)
+        t[3 * i + 2] = depth;
+        this.size++;
+        return;
+      }
+      if (l === lo && t[3 * i] === hi) {
+        t[3 * i + 2] = depth;
+        return;
+      }
+    }
+  }
+
+  private grow(): void {
+    const old = this.t;
+    this.t = new Uint32Array(old.length * 2);
+    this.mask = (this.t.length / 3) - 1;
+    this.size = 0;
+    for (let i = 0; i < old.length; i += 3) if (old[i + 1] !== 0) this.set(old[i]!, old[i + 1]!, old[i + 2]!);
+  }
+}
+
+/** The DFS stack: per frame the state, its actions to take, the next one, and its fingerprint. */
+class Stack {
+  depth = -1;
+  states: Uint8Array;
+  acts: Int32Array;
+  count: Int32Array;
+  next: Int32Array;
+  /** the action taken from this frame to the one above (for paths) */
+  via: Int32Array;
+  /** an ample set whose proviso has not fired yet (the other enabled actions may still have to be added) */
+  reduced: Uint8Array;
+  hi: Uint32Array;
+  lo: Uint32Array;
+  constructor(readonly bytes: number, readonly width: number, frames = 64) {
+    this.states = new Uint8Array(bytes * frames);
+    this.acts = new Int32Array(width * frames);
+    this.count = new Int32Array(frames);
+    this.next = new Int32Array(frames);
+    this.via = new Int32Array(frames);
+    this.reduced = new Uint8Array(frames);
+    this.hi = new Uint32Array(frames);
+    this.lo = new Uint32Array(frames);
+  }
+  get capacity(): number {
+    return this.count.length;
+  }
+  get memory(): number {
+    return this.states.byteLength + this.acts.byteLength + this.count.length * 21;
+  }
+  ensure(frames: number): void {
+    if (frames <= this.capacity) return;
+    const n = Math.max(frames, this.capacity * 2);
+    const grow = <T extends Uint8Array | Int32Array | Uint32Array>(a: T, per: number): T => {
+      const b = new (a.constructor as new (n: number) => T)(n * per);
+      b.set(a);
+      return b;
+    };
+    this.states = grow(this.states, this.bytes);
+    this.acts = grow(this.acts, this.width);
+    this.count = grow(this.count, 1);
+    this.next = grow(this.next, 1);
+    this.via = grow(this.via, 1);
+    this.reduced = grow(this.reduced, 1);
+    this.hi = grow(this.hi, 1);
+    this.lo = grow(this.lo, 1);
+  }
+  state(d: number): Uint8Array {
+    return this.states.subarray(d * this.bytes, (d + 1) * this.bytes);
+  }
+  /** Is the fingerprint on frames 0..depth? (linear: stacks are shallow, and only the POR proviso asks) */
+  has(hi: number, lo: number): boolean {
+    for (let d = 0; d <= this.depth; d++) if (this.lo[d] === lo && this.hi[d] === hi) return true;
+    return false;
+  }
+  path(): number[] {
+    return Array.from(this.via.subarray(0, this.depth));
+  }
+}
+
+/**
+ * Explore `model` depth-first under `opts`: the same contract as explore()
+ * (explorer/bfs.ts) except that violation paths are not shortest, and
+ * stats.maxDepth is the deepest stack.
+ */
+export function exploreDfs(model: Model, opts: ExploreOptions): ExploreResult {
+  const symmetry = opts.symmetry && model.canonicalize !== undefined;
+  if (symmetry) {
+    try {
+      return run(model, opts, true, false);
+    } catch (e) {
+      if (!(e instanceof SymmetryUnsafe)) throw e;
+    }
+  }
+  return run(model, opts, false, symmetry);
+}
+
+/** Thrown inside a run when the model says symmetry is unsafe in a state it reached (as in explorer/bfs.ts). */
+class SymmetryUnsafe extends Error {}
+
+function run(model: Model, opts: ExploreOptions, symmetry: boolean, symmetryDropped: boolean): ExploreResult {
+  const t0 = opts.now();
+  const sb = model.stateBytes;
+  const words = sb >>> 2;
+  const width = Math.max(1, model.actionCount);
+  const visited = new DepthTable();
+  const stack = new Stack(sb, width);
+  const sel = opts.por && model.por ? new AmpleSelector(model, opts.properties) : undefined;
+  const canon = symmetry ? model.canonicalize!.bind(model) : undefined;
+  const safe = symmetry && model.symmetrySafe ? model.symmetrySafe.bind(model) : undefined;
+  const enabled = new Int32Array(width);
+  const chosen = new Int32Array(width);
+  const scratch = new Uint8Array(sb);
+  const scratchW = new Uint32Array(scratch.buffer);
+  const found = new Map<string, Violation>();
+  const pending: Property[] = [...opts.properties];
+  const total = opts.properties.length + (opts.deadlock ? 1 : 0);
+  let transitions = 0;
+  let maxDepth = 0;
+  let beyond = false;
+  let end: ExploreResult['end'] = 'exhausted';
+  let limit: ExploreResult['limit'];
+
+  const check = (state: Uint8Array, path: () => number[]): void => {
+    for (let i = pending.length - 1; i >= 0; i--) {
+      const p = pending[i]!;
+      if (!p.holds(state)) {
+        found.set(p.name, { property: p.name, path: path() });
+        pending.splice(i, 1);
+      }
+    }
+  };
+
+  /** Push `scratch` as frame depth+1 and work out its actions. */
+  const push = (hi: number, lo: number): void => {
+    const d = ++stack.depth;
+    stack.ensure(d + 1);
+    stack.states.set(scratch, d * sb);
+    stack.hi[d] = hi;
+    stack.lo[d] = lo;
+    stack.next[d] = 0;
+    stack.reduced[d] = 0;
+    maxDepth = Math.max(maxDepth, d);
+    const state = stack.state(d);
+    const n = model.enabled(state, enabled);
+    if (n === 0 && opts.deadlock && !found.has(NO_DEADLOCK) && !model.isFinal(state)) {
+      found.set(NO_DEADLOCK, { property: NO_DEADLOCK, path: stack.path() });
+    }
+    if (safe && n > 0 && !safe(state)) throw new SymmetryUnsafe();
+    let k = n;
+    if (sel && n > 1) {
+      k = sel.choose(state, enabled, n, chosen);
+      stack.acts.set(chosen.subarray(0, k), d * width);
+      stack.reduced[d] = k < n ? 1 : 0;
+    } else {
+      stack.acts.set(enabled.subarray(0, n), d * width);
+    }
+    stack.count[d] = k;
+  };
+
+  /** The stack proviso fired in frame d: add its enabled actions that are not in its ample set. */
+  const expandFully = (d: number): void => {
+    const state = stack.state(d);
+    const n = model.enabled(state, enabled);
+    const base = d * width;
+    let k = stack.count[d]!;
+    const ample = stack.acts.subarray(base, base + k).slice();
+    for (let j = 0; j < n; j++) if (!ample.includes(enabled[j]!)) stack.acts[base + k++] = enabled[j]!;
+    stack.count[d] = k;
+    stack.reduced[d] = 0;
+    sel!.countFull();
+  };
+
+  scratch.set(model.initialState());
+  canon?.(scratch);
+  {
+    const hi = hashHi(scratchW, 0, words);
+    const lo = hashLo(scratchW, 0, words);
+    visited.set(hi, lo, 0);
+    check(scratch, () => []);
+    push(hi, lo);
+  }
+
+  outer: while (stack.depth >= 0) {
+    const d = stack.depth;
+    if (opts.stopWhenAllViolated && total > 0 && found.size === total) { end = 'all-violated'; break; }
+    if (stack.next[d]! >= stack.count[d]!) {
+      stack.depth--;
+      continue;
+    }
+    const a = stack.acts[d * width + stack.next[d]!]!;
+    stack.next[d]!++;
+    model.apply(stack.state(d), a, scratch);
+    canon?.(scratch);
+    if ((++transitions & 4095) === 0) {
+      if (visited.size >= opts.maxStates) { end = 'limit'; limit = 'states'; break outer; }
+      if ((opts.now() - t0) / 1000 > opts.maxSeconds) { end = 'limit'; limit = 'seconds'; break outer; }
+      const why = opts.stop?.();
+      if (why) { end = 'limit'; limit = why; break outer; }
+      opts.listener?.onTick?.({ states: visited.size, transitions, depth: stack.depth, queue: stack.depth + 1 });
+    }
+    const hi = hashHi(scratchW, 0, words);
+    const lo = hashLo(scratchW, 0, words);
+    if (stack.reduced[d] && stack.has(hi, lo)) expandFully(d); // C3, stack proviso
+    const seen = visited.depthOf(hi, lo);
+    if (seen >= 0 && seen <= d + 1) continue;
+    if (d >= opts.maxDepth) {
+      if (seen < 0) beyond = true; // a new state beyond the depth bound
+      continue;
+    }
+    visited.set(hi, lo, d + 1);
+    stack.via[d] = a;
+    if (seen < 0) check(scratch, () => Array.from(stack.via.subarray(0, d + 1)));
+    push(hi, lo);
+  }
+  if (end === 'exhausted' && beyond) end = 'depth';
+
+  const seconds = Math.max(1e-9, (opts.now() - t0) / 1000);
+  const states = visited.size;
+  return {
+    end,
+    limit,
+    violations: [...found.values()],
+    stats: {
+      states, transitions, maxDepth, seconds, statesPerSecond: states / seconds,
+      bytesPerState: (visited.bytes + stack.memory) / states,
+      collisionProbability: collisionProbability(states),
+    },
+    reductions: {
+      por: sel !== undefined, symmetry, symmetryDropped,
+      ampleStates: sel?.stats.ampleStates ?? 0, fullStates: sel?.stats.fullStates ?? 0,
+    },
+  };
+}

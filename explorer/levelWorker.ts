@@ -1,0 +1,404 @@
+/**
+ * One worker's share of a BFS level in the parallel explorer
+ * (explorer/parallel.ts): the three phases of a level, run by every
+ * worker thread (explorer/parallelWorker.ts) or, with no threads, by the
+ * coordinating thread itself.
+ *
+ * - EXPAND: take chunks of the frontier (a shared counter hands them out),
+ *   generate every successor, visit it in the shared table with the
+ *   chunk's tag (sharedTable.ts), and record the ones this chunk now owns
+ *   (state bytes, parent position, action) in a private arena.
+ * - COUNT: once every chunk is expanded the table's tags are final: for
+ *   each of its chunks, count the records whose slot still carries that
+ *   chunk's tag (a smaller chunk may have claimed the state since).
+ * - PLACE: the coordinator turned the counts into offsets: copy the kept
+ *   records to the next level at chunk offset + rank, and check the
+ *   properties there, keeping per property the smallest position (an
+ *   atomic min): the first violating state in BFS order.
+ *
+ * Next-level order is thus by chunk, then by discovery within the chunk:
+ * by (parent position, enabled index) of each state's first discoverer,
+ * exactly the order of the one-thread BFS (explorer/bfs.ts), whatever the
+ * number of workers or the timing.
+ */
+import { hashHi, hashLo } from './fingerprint.js';
+import { Column32 } from './growable.js';
+import { AmpleSelector } from './por.js';
+import { INSERTED, OLD, OLD_THIS_LEVEL, SharedTable } from './sharedTable.js';
+import type { Model, Property } from './types.js';
+
+/** Indices of the control words (an Int32Array over a SharedArrayBuffer) the coordinator and the workers share. */
+export const C = {
+  /** phase generation: the coordinator bumps it to start a phase */
+  GEN: 0,
+  PHASE: 1,
+  /** workers that finished the current phase */
+  DONE: 2,
+  /** bumped (and notified) by a worker whenever the coordinator should look: done, parked, ready, failed */
+  EVENT: 3,
+  /** next chunk to hand out */
+  CHUNK: 4,
+  /** set by the coordinator: take no more chunks */
+  STOP: 5,
+  /** entries in the table */
+  TSIZE: 6,
+  /** a worker asks for a bigger table */
+  GROW: 7,
+  PARKED: 8,
+  /** bumped when a grown table is ready */
+  GROWGEN: 9,
+  ERROR: 10,
+  READY: 11,
+  /** smallest frontier position of a deadlocked state this level */
+  DEADLOCK: 12,
+  /** new states seen beyond the depth bound (last level) */
+  BEYOND: 13,
+  /** grow once TSIZE + the reserve passes this */
+  GROWAT: 14,
+  /** successors a chunk may insert at most (chunk size x action count): the headroom kept free */
+  RESERVE: 15,
+  /** a worker met a state where symmetry is unsafe (Model.symmetrySafe) */
+  UNSAFE: 16,
+  /** POR statistics summed over the workers */
+  AMPLE: 17,
+  FULL: 18,
+  SIZE: 20,
+} as const;
+
+export const PHASE_EXPAND = 1;
+export const PHASE_COUNT = 2;
+export const PHASE_PLACE = 3;
+export const PHASE_QUIT = 4;
+
+export const NONE = 0x7fffffff;
+/** viol[p] for a property already violated in an earlier level: not checked any more */
+export const FOUND_EARLIER = -1;
+
+/** A level to expand (posted to the workers; SharedArrayBuffers are shared, not copied). */
+export interface LevelMsg {
+  readonly kind: 'level';
+  readonly level: number;
+  /** tag of the level's chunk 0 */
+  readonly base: number;
+  readonly count: number;
+  readonly chunkSize: number;
+  readonly nChunks: number;
+  /** the depth bound's level: only learn whether new states lie beyond */
+  readonly probe: boolean;
+  readonly frontier: SharedArrayBuffer;
+  /** per frontier state, its number of enabled actions */
+  readonly succ: SharedArrayBuffer;
+  /** per chunk, its kept count, then (COUNT -> PLACE) its offset */
+  readonly counts: SharedArrayBuffer;
+}
+
+export interface TableMsg {
+  readonly kind: 'table';
+  readonly buf: SharedArrayBuffer;
+}
+
+/** Where PLACE writes the next level. */
+export interface NextMsg {
+  readonly kind: 'next';
+  readonly states: SharedArrayBuffer;
+  readonly parent: SharedArrayBuffer;
+  readonly action: SharedArrayBuffer;
+}
+
+export type HostMsg = LevelMsg | TableMsg | NextMsg;
+
+/** Atomic min on an Int32Array cell. */
+export function atomicMin(a: Int32Array, i: number, x: number): void {
+  let cur = Atomics.load(a, i);
+  while (x < cur) {
+    const prev = Atomics.compareExchange(a, i, cur, x);
+    if (prev === cur) return;
+    cur = prev;
+  }
+}
+
+/** A growable byte arena of fixed-width records, copied in as 32-bit words. */
+class Records {
+  words = new Uint32Array(1024);
+  count = 0;
+  constructor(readonly width: number) {} // in words
+  push(src: Uint32Array): void {
+    const w = this.width;
+    if ((this.count + 1) * w > this.words.length) {
+      const bigger = new Uint32Array(Math.max((this.count + 1) * w, this.words.length * 2));
+      bigger.set(this.words.subarray(0, this.count * w));
+      this.words = bigger;
+    }
+    const at = this.count * w;
+    for (let k = 0; k < w; k++) this.words[at + k] = src[k]!;
+    this.count++;
+  }
+}
+
+export class LevelWorker {
+  private table!: SharedTable;
+  private lv!: LevelMsg;
+  private frontier!: Uint32Array;
+  private succ!: Int32Array;
+  private counts!: Int32Array;
+  private nextStates!: Uint32Array;
+  private nextParent!: Int32Array;
+  private nextAction!: Int32Array;
+
+  private readonly words: number;
+  private readonly cur: Uint8Array;
+  private readonly curW: Uint32Array;
+  private readonly scratch: Uint8Array;
+  private readonly scratchW: Uint32Array;
+  private readonly enabled: Int32Array;
+
+  // this level's records: the successors this worker's chunks own (or owned)
+  private readonly rec: Records;
+  private readonly recHi = new Column32();
+  private readonly recLo = new Column32();
+  private readonly recParent = new Column32();
+  private readonly recAction = new Column32();
+  /** per record, maskWords words: the properties it violates */
+  private readonly recViol = new Column32();
+  private readonly maskWords: number;
+  /** per property: violated in an earlier level, or already seen failing by this worker this level */
+  private readonly seen: Uint8Array;
+  private keep = new Uint8Array(1024);
+  /** the chunks this worker expanded this level: chunk id, first record */
+  private readonly myChunks = new Column32();
+  private readonly myStarts = new Column32();
+
+  /** test hook: hand out chunks last first (results must not change) */
+  reverseChunks = false;
+
+  // reductions (explorer/por.ts contract; Model.canonicalize)
+  private readonly sel: AmpleSelector | undefined;
+  private readonly chosen: Int32Array;
+  private readonly canon: ((s: Uint8Array) => void) | undefined;
+  private readonly safe: ((s: Uint8Array) => boolean) | undefined;
+  private reported = { ample: 0, full: 0 };
+
+  // the chunk being expanded
+  private tag = 0;
+  private inserted = 0;
+  private beyond = 0;
+  private takes = 0;
+
+  constructor(
+    private readonly model: Model,
+    private readonly properties: readonly Property[],
+    private readonly deadlock: boolean,
+    private readonly ctl: Int32Array,
+    /** per property: NONE, FOUND_EARLIER, or the smallest violating position in the next level */
+    private readonly viol: Int32Array,
+    reductions: { readonly por: boolean; readonly symmetry: boolean } = { por: false, symmetry: false },
+  ) {
+    this.sel = reductions.por && model.por ? new AmpleSelector(model, properties) : undefined;
+    this.chosen = new Int32Array(Math.max(1, model.actionCount));
+    const sym = reductions.symmetry && model.canonicalize !== undefined;
+    this.canon = sym ? model.canonicalize!.bind(model) : undefined;
+    this.safe = sym && model.symmetrySafe ? model.symmetrySafe.bind(model) : undefined;
+    this.words = model.stateBytes >>> 2;
+    this.cur = new Uint8Array(model.stateBytes);
+    this.curW = new Uint32Array(this.cur.buffer);
+    this.scratch = new Uint8Array(model.stateBytes);
+    this.scratchW = new Uint32Array(this.scratch.buffer);
+    this.enabled = new Int32Array(Math.max(1, model.actionCount));
+    this.rec = new Records(this.words);
+    this.maskWords = Math.ceil(properties.length / 32);
+    this.seen = new Uint8Array(properties.length);
+  }
+
+  receive(m: HostMsg): void {
+    if (m.kind === 'table') {
+      this.table = new SharedTable(m.buf);
+    } else if (m.kind === 'level') {
+      this.lv = m;
+      this.frontier = new Uint32Array(m.frontier);
+      this.succ = new Int32Array(m.succ);
+      this.counts = new Int32Array(m.counts);
+    } else {
+      this.nextStates = new Uint32Array(m.states);
+      this.nextParent = new Int32Array(m.parent);
+      this.nextAction = new Int32Array(m.action);
+    }
+  }
+
+  /** Bytes this worker holds privately (for bytes/state). */
+  get privateBytes(): number {
+    const cols = this.recHi.data.byteLength + this.recLo.data.byteLength + this.recParent.data.byteLength + this.recAction.data.byteLength;
+    return this.rec.words.byteLength + cols + this.keep.byteLength;
+  }
+
+  run(phase: number, boundary: () => boolean): void {
+    if (phase === PHASE_EXPAND) this.expand(boundary);
+    else if (phase === PHASE_COUNT) this.count();
+    else if (phase === PHASE_PLACE) this.place();
+  }
+
+  /**
+   * EXPAND: chunks until none is left or `boundary` (asked before each
+   * chunk: grow the table, park, stop) says to stop.
+   */
+  private expand(boundary: () => boolean): void {
+    this.rec.count = 0;
+    this.recHi.length = this.recLo.length = this.recParent.length = this.recAction.length = 0;
+    this.myChunks.length = this.myStarts.length = 0;
+    this.recViol.length = 0;
+    for (let p = 0; p < this.properties.length; p++) this.seen[p] = this.viol[p] === FOUND_EARLIER ? 1 : 0;
+    const n = this.lv.nChunks;
+    while (boundary()) {
+      const k = Atomics.add(this.ctl, C.CHUNK, 1);
+      if (k >= n) break;
+      const inserted = this.expandChunk(this.reverseChunks ? n - 1 - k : k);
+      if (inserted) Atomics.add(this.ctl, C.TSIZE, inserted);
+    }
+    if (this.sel) {
+      const st = this.sel.stats;
+      Atomics.add(this.ctl, C.AMPLE, st.ampleStates - this.reported.ample);
+      Atomics.add(this.ctl, C.FULL, st.fullStates - this.reported.full);
+      this.reported = { ample: st.ampleStates, full: st.fullStates };
+    }
+  }
+
+  /** Expand one chunk; returns how many states it inserted into the table. */
+  private expandChunk(c: number): number {
+    const { model, lv, words, cur, curW, enabled, chosen, sel } = this;
+    const from = c * lv.chunkSize;
+    const to = Math.min(lv.count, from + lv.chunkSize);
+    this.tag = (lv.base + c) >>> 0;
+    this.myChunks.push(c);
+    this.myStarts.push(this.rec.count);
+    this.inserted = 0;
+    this.beyond = 0;
+    for (let i = from; i < to; i++) {
+      const at = i * words;
+      for (let k = 0; k < words; k++) curW[k] = this.frontier[at + k]!;
+      const n = model.enabled(cur, enabled);
+      this.takes = 0;
+      if (n === 0 && this.deadlock && !model.isFinal(cur)) atomicMin(this.ctl, C.DEADLOCK, i);
+      if (this.safe && n > 0 && !this.safe(cur)) {
+        // symmetry is unsafe here: the coordinator starts again without it
+        Atomics.store(this.ctl, C.UNSAFE, 1);
+        Atomics.store(this.ctl, C.STOP, 1);
+        break;
+      }
+      if (sel && n > 1) {
+        // the same order of takes as explorer/bfs.ts: the ample set, then (C3 proviso) the rest
+        const k = sel.choose(cur, enabled, n, chosen);
+        let fresh = true;
+        for (let j = 0; j < k; j++) fresh = this.take(i, chosen[j]!) && fresh;
+        if (k < n && !fresh) {
+          sel.countFull();
+          for (let j = 0; j < n; j++) {
+            const a = enabled[j]!;
+            if (!chosen.subarray(0, k).includes(a)) this.take(i, a);
+          }
+        }
+      } else {
+        for (let j = 0; j < n; j++) this.take(i, enabled[j]!);
+      }
+      this.succ[i] = this.takes;
+    }
+    if (this.beyond) Atomics.add(this.ctl, C.BEYOND, this.beyond);
+    return this.inserted;
+  }
+
+  /**
+   * Take action a from frontier state i (in `cur`): successor,
+   * canonical form, visit. Returns false if the successor was reached at
+   * a depth <= this level's (the BFS proviso's test), true otherwise.
+   */
+  private take(i: number, a: number): boolean {
+    const { scratch, scratchW, words } = this;
+    this.model.apply(this.cur, a, scratch);
+    this.canon?.(scratch);
+    this.takes++;
+    const hi = hashHi(scratchW, 0, words);
+    const lo = hashLo(scratchW, 0, words);
+    const r = this.table.visit(hi, lo, this.tag, this.lv.base >>> 0);
+    if (r === OLD) return false;
+    if (r === OLD_THIS_LEVEL) return true;
+    if (r === INSERTED) this.inserted++;
+    if (this.lv.probe) {
+      if (r === INSERTED) this.beyond++;
+      return true;
+    }
+    // INSERTED or CLAIMED: this chunk owns it, for now
+    this.rec.push(scratchW);
+    this.recHi.push(hi);
+    this.recLo.push(lo);
+    this.recParent.push(i);
+    this.recAction.push(a);
+    this.checkProperties(scratch);
+    return true;
+  }
+
+  /**
+   * The properties on a new record, while its bytes are at hand: the
+   * violated ones as a bit mask per record, turned into positions by
+   * PLACE if the record is kept. A worker's chunks come in increasing
+   * order, so once it has seen a property fail this level, its later
+   * records cannot be the first violation and the property is not
+   * checked again (if the record that failed is claimed by a smaller
+   * chunk, that chunk's copy fails too, further ahead).
+   */
+  private checkProperties(state: Uint8Array): void {
+    const { properties, seen } = this;
+    const mw = this.maskWords;
+    for (let w = 0; w < mw; w++) {
+      let mask = 0;
+      const end = Math.min(properties.length, (w + 1) * 32);
+      for (let p = w * 32; p < end; p++) {
+        if (seen[p] || properties[p]!.holds(state)) continue;
+        mask |= 1 << (p & 31);
+        if (!this.reverseChunks) seen[p] = 1;
+      }
+      this.recViol.push(mask);
+    }
+  }
+
+  /** COUNT: per chunk of mine, the records whose table slot still carries the chunk's tag. */
+  private count(): void {
+    const total = this.rec.count;
+    if (this.keep.length < total) this.keep = new Uint8Array(Math.max(total, this.keep.length * 2));
+    for (let m = 0; m < this.myChunks.length; m++) {
+      const c = this.myChunks.data[m]!;
+      const tag = (this.lv.base + c) >>> 0;
+      const end = m + 1 < this.myChunks.length ? this.myStarts.data[m + 1]! : total;
+      let kept = 0;
+      for (let r = this.myStarts.data[m]!; r < end; r++) {
+        const k = this.table.tagOf(this.recHi.data[r]! >>> 0, this.recLo.data[r]! >>> 0) === tag ? 1 : 0;
+        this.keep[r] = k;
+        kept += k;
+      }
+      this.counts[c] = kept;
+    }
+  }
+
+  /** PLACE: kept records to the next level at their chunk's offset; their violations to positions. */
+  private place(): void {
+    const { words, viol } = this;
+    const mw = this.maskWords;
+    const total = this.rec.count;
+    const src = this.rec.words;
+    const dst = this.nextStates;
+    for (let m = 0; m < this.myChunks.length; m++) {
+      const c = this.myChunks.data[m]!;
+      const end = m + 1 < this.myChunks.length ? this.myStarts.data[m + 1]! : total;
+      let pos = this.counts[c]!;
+      for (let r = this.myStarts.data[m]!; r < end; r++) {
+        if (!this.keep[r]) continue;
+        dst.set(src.subarray(r * words, (r + 1) * words), pos * words);
+        this.nextParent[pos] = this.recParent.data[r]!;
+        this.nextAction[pos] = this.recAction.data[r]!;
+        for (let w = 0; w < mw; w++) {
+          const mask = this.recViol.data[r * mw + w]!;
+          if (mask === 0) continue;
+          for (let b = 0; b < 32; b++) if (mask & (1 << b)) atomicMin(viol, w * 32 + b, pos);
+        }
+        pos++;
+      }
+    }
+  }
+}

@@ -1,0 +1,518 @@
+/**
+ * Level-synchronous BFS on several worker threads sharing one fingerprint
+ * table (`--workers N`), and the frontier split behind `--shard i/N`.
+ *
+ * The coordinating thread owns the levels: it hands each level to the
+ * workers in three phases (explorer/levelWorker.ts: EXPAND, COUNT,
+ * PLACE), blocking in Atomics.wait between them, so exploreParallel() is
+ * a synchronous call like explore(). Every worker rebuilds the model from
+ * a factory (explorer/factory.ts). With `workers: 0` the coordinating
+ * thread runs the phases itself (no threads; what `--shard` alone uses).
+ *
+ * Determinism: the table's tags (explorer/sharedTable.ts) give each new
+ * state to its first discoverer in frontier order, and the next level is
+ * laid out by chunk, then discovery — the order of explorer/bfs.ts. The
+ * states get the same numbers as in the one-thread BFS, and the first
+ * violating state of each property (the smallest position, an atomic min)
+ * is the same, so verdicts, counterexample paths and (for complete runs
+ * and runs stopped because everything was violated) the state and
+ * transition counts are those of explore(), whatever the worker count.
+ * Runs stopped by a resource bound stop at a chunk boundary instead.
+ *
+ * Sharding: after the prefix levels, the frontier of one level (the
+ * `depth` of the ShardSpec, else the first level holding at least
+ * SHARD_MIN_PER_SHARD states per shard) is cut: this shard keeps the
+ * states at positions k with k mod count == index, and goes on from them
+ * alone. Every state deeper than the cut is reached from some kept state
+ * of some shard along a shortest path that never revisits the prefix, so
+ * the shards together cover the whole graph; every shard explores the
+ * prefix (and reports its violations) in full.
+ */
+import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
+import { collisionProbability, hashHi, hashLo } from './fingerprint.js';
+import { runnableUrl } from './factory.js';
+import type { ModelFactoryRef } from './factory.js';
+import { C, FOUND_EARLIER, LevelWorker, NONE, PHASE_COUNT, PHASE_EXPAND, PHASE_PLACE, PHASE_QUIT } from './levelWorker.js';
+import type { HostMsg } from './levelWorker.js';
+import { SharedTable, tableBuffer } from './sharedTable.js';
+import type { ExploreOptions, ExploreResult, Model, StopReason, Violation } from './types.js';
+import { NO_DEADLOCK } from './types.js';
+import type { WorkerInit } from './parallelWorker.js';
+
+/** Without an explicit shard depth, cut at the first level holding at least this many states per shard. */
+export const SHARD_MIN_PER_SHARD = 32;
+
+export interface ShardSpec {
+  /** 0-based */
+  readonly index: number;
+  readonly count: number;
+  /** the level to cut; undefined: the first level with at least SHARD_MIN_PER_SHARD * count states */
+  readonly depth: number | undefined;
+}
+
+/** Where a shard's search was cut. */
+export interface ShardCut {
+  /** the level cut, undefined if the search ended (or hit the depth bound) before one qualified: then every shard explored everything */
+  readonly depth: number | undefined;
+  /** states of that level (all shards) */
+  readonly frontier: number;
+  /** states of that level this shard went on from */
+  readonly part: number;
+}
+
+export interface ParallelOptions extends ExploreOptions {
+  /** worker threads; 0 runs the phases in this thread */
+  readonly workers: number;
+  /** how the workers rebuild the model (needed when workers > 0) */
+  readonly factory: ModelFactoryRef | undefined;
+  readonly shard: ShardSpec | undefined;
+  /** test hook (workers: 0): expand chunks last first; nothing may change */
+  readonly reverseChunks?: boolean;
+}
+
+export interface ParallelResult extends ExploreResult {
+  readonly shard: ShardCut | undefined;
+}
+
+const INITIAL_SLOTS = 1 << 14;
+const MAX_LOAD = 0.75;
+/** how often a blocked coordinator looks at the clock, the stop hook and progress */
+const POLL_MS = 20;
+const MAX_CHUNK = 512;
+
+type Stop = StopReason | 'states' | 'seconds';
+
+/** What a host asks of the coordinator while a phase runs. */
+interface Hooks {
+  /** before each chunk (in-thread) or every POLL_MS (threads): a reason to stop now */
+  poll(): Stop | undefined;
+  /** build a bigger table and send it to every worker */
+  grow(): void;
+}
+
+/** Who runs the phases: this thread, or worker threads. */
+interface Host {
+  send(m: HostMsg): void;
+  /** run one phase to its end; false if poll() stopped it */
+  run(phase: number, hooks: Hooks): boolean;
+  /** bytes the workers hold privately, as far as known */
+  privateBytes(): number;
+  close(): void;
+}
+
+function needsGrowth(ctl: Int32Array): boolean {
+  return Atomics.load(ctl, C.TSIZE) + Atomics.load(ctl, C.RESERVE) > Atomics.load(ctl, C.GROWAT);
+}
+
+class InlineHost implements Host {
+  private readonly w: LevelWorker;
+  constructor(model: Model, opts: ParallelOptions, private readonly ctl: Int32Array, viol: Int32Array) {
+    this.w = new LevelWorker(model, opts.properties, opts.deadlock, ctl, viol, opts);
+    this.w.reverseChunks = opts.reverseChunks === true;
+  }
+  send(m: HostMsg): void {
+    this.w.receive(m);
+  }
+  run(phase: number, hooks: Hooks): boolean {
+    let stopped = false;
+    this.w.run(phase, () => {
+      if (stopped || hooks.poll()) return !(stopped = true);
+      if (needsGrowth(this.ctl)) hooks.grow();
+      return true;
+    });
+    return !stopped;
+  }
+  privateBytes(): number {
+    return this.w.privateBytes;
+  }
+  close(): void {}
+}
+
+class ThreadHost implements Host {
+  private readonly workers: Worker[] = [];
+  private readonly ports: MessagePort[] = [];
+  constructor(n: number, ref: ModelFactoryRef, opts: ParallelOptions, private readonly ctl: Int32Array, viol: Int32Array) {
+    const self = import.meta.url;
+    const entry = runnableUrl(new URL(`./parallelWorker${self.endsWith('.ts') ? '.ts' : '.js'}`, self).href);
+    for (let i = 0; i < n; i++) {
+      const { port1, port2 } = new MessageChannel();
+      const init: WorkerInit = {
+        ref, ctl: ctl.buffer as SharedArrayBuffer, viol: viol.buffer as SharedArrayBuffer, port: port2,
+        deadlock: opts.deadlock, por: opts.por, symmetry: opts.symmetry,
+      };
+      this.workers.push(new Worker(new URL(entry), { workerData: init, transferList: [port2] }));
+      this.ports.push(port1);
+    }
+    this.awaitReady(opts.properties.map((p) => p.name));
+  }
+
+  /** Block until every worker has built its model, and check they agree with ours. */
+  private awaitReady(names: readonly string[]): void {
+    for (;;) {
+      const ev = Atomics.load(this.ctl, C.EVENT);
+      if (Atomics.load(this.ctl, C.ERROR)) this.fail();
+      if (Atomics.load(this.ctl, C.READY) === this.workers.length) break;
+      Atomics.wait(this.ctl, C.EVENT, ev, POLL_MS);
+    }
+    for (const p of this.ports) {
+      const m = receiveMessageOnPort(p)?.message as { properties?: string[] } | undefined;
+      if (m?.properties?.join() !== names.join()) {
+        throw new Error(`pincow internal error: a worker built properties [${m?.properties?.join(', ')}], expected [${names.join(', ')}]`);
+      }
+    }
+  }
+
+  private fail(): never {
+    const msgs: string[] = [];
+    for (const p of this.ports) {
+      for (let m = receiveMessageOnPort(p); m; m = receiveMessageOnPort(p)) {
+        const x = m.message as { kind?: string; message?: string };
+        if (x.kind === 'error') msgs.push(x.message ?? '');
+      }
+    }
+    throw new Error(`pincow internal error: a worker thread failed: ${msgs.join('\n') || 'no message'}`);
+  }
+
+  send(m: HostMsg): void {
+    for (const p of this.ports) p.postMessage(m);
+  }
+
+  run(phase: number, hooks: Hooks): boolean {
+    const { ctl } = this;
+    const n = this.workers.length;
+    Atomics.store(ctl, C.DONE, 0);
+    Atomics.store(ctl, C.PHASE, phase);
+    Atomics.add(ctl, C.GEN, 1);
+    Atomics.notify(ctl, C.GEN);
+    let stopped = false;
+    for (;;) {
+      const ev = Atomics.load(ctl, C.EVENT);
+      if (Atomics.load(ctl, C.ERROR)) this.fail();
+      const done = Atomics.load(ctl, C.DONE);
+      if (done === n) return !stopped;
+      if (Atomics.load(ctl, C.GROW) && done + Atomics.load(ctl, C.PARKED) === n) {
+        // every worker is parked or finished: nobody touches the table
+        hooks.grow();
+        Atomics.store(ctl, C.PARKED, 0);
+        Atomics.store(ctl, C.GROW, 0);
+        Atomics.add(ctl, C.GROWGEN, 1);
+        Atomics.notify(ctl, C.GROWGEN);
+        continue;
+      }
+      if (!stopped && phase === PHASE_EXPAND && hooks.poll()) {
+        stopped = true;
+        Atomics.store(ctl, C.STOP, 1);
+      }
+      Atomics.wait(ctl, C.EVENT, ev, POLL_MS);
+    }
+  }
+
+  privateBytes(): number {
+    return 0; // not reported across threads; bytes/state counts the shared structures
+  }
+
+  close(): void {
+    Atomics.store(this.ctl, C.PHASE, PHASE_QUIT);
+    Atomics.add(this.ctl, C.GEN, 1);
+    Atomics.notify(this.ctl, C.GEN);
+    for (const w of this.workers) w.unref();
+  }
+}
+
+interface Level {
+  readonly parent: Int32Array;
+  readonly action: Int32Array;
+}
+
+/** The coordinator: levels, table growth, violations, bounds. */
+class Search {
+  readonly ctl = new Int32Array(new SharedArrayBuffer(C.SIZE * 4));
+  readonly viol: Int32Array;
+  table = new SharedTable(tableBuffer(INITIAL_SLOTS));
+  readonly levels: Level[] = [];
+  readonly found = new Map<string, Violation>();
+  states = 1;
+  transitions = 0;
+  depth = 0;
+  stopReason: Stop | undefined;
+  peakLevelBytes = 0;
+  cut: ShardCut | undefined;
+  readonly t0: number;
+  private readonly words: number;
+
+  constructor(private readonly model: Model, private readonly opts: ParallelOptions, private host: Host | undefined = undefined) {
+    this.viol = new Int32Array(new SharedArrayBuffer(Math.max(1, opts.properties.length) * 4)).fill(NONE);
+    this.t0 = opts.now();
+    this.words = model.stateBytes >>> 2;
+    Atomics.store(this.ctl, C.GROWAT, Math.floor(INITIAL_SLOTS * MAX_LOAD));
+  }
+
+  private get h(): Host {
+    return this.host!;
+  }
+
+  attach(host: Host): void {
+    this.host = host;
+    host.send({ kind: 'table', buf: this.table.buf });
+  }
+
+  pathTo(level: number, pos: number): number[] {
+    const path: number[] = [];
+    for (let d = level; d > 0; d--) {
+      const lv = this.levels[d]!;
+      path.push(lv.action[pos]!);
+      pos = lv.parent[pos]!;
+    }
+    return path.reverse();
+  }
+
+  private allViolated(): boolean {
+    const total = this.opts.properties.length + (this.opts.deadlock ? 1 : 0);
+    return total > 0 && this.found.size === total;
+  }
+
+  readonly hooks: Hooks = {
+    poll: () => {
+      const o = this.opts;
+      const size = Atomics.load(this.ctl, C.TSIZE);
+      let why: Stop | undefined;
+      if (size >= o.maxStates) why = 'states';
+      else if ((o.now() - this.t0) / 1000 > o.maxSeconds) why = 'seconds';
+      else why = o.stop?.();
+      if (why) this.stopReason = why;
+      else o.listener?.onTick?.({ states: size, transitions: this.transitions, depth: this.depth, queue: size - this.states });
+      return why;
+    },
+    grow: () => {
+      const need = Atomics.load(this.ctl, C.TSIZE) + Atomics.load(this.ctl, C.RESERVE);
+      let factor = 2;
+      while (this.table.slots * factor * MAX_LOAD < need) factor *= 2;
+      this.table = this.table.grown(factor);
+      Atomics.store(this.ctl, C.GROWAT, Math.floor(this.table.slots * MAX_LOAD));
+      this.h.send({ kind: 'table', buf: this.table.buf });
+    },
+  };
+
+  /** The initial state: level 0. */
+  start(): { frontier: SharedArrayBuffer; count: number } {
+    const init = new Uint8Array(this.model.stateBytes);
+    init.set(this.model.initialState());
+    if (this.opts.symmetry) this.model.canonicalize?.(init);
+    const frontier = new SharedArrayBuffer(this.model.stateBytes);
+    new Uint8Array(frontier).set(init);
+    const w = new Uint32Array(frontier);
+    this.table.insertAlone(hashHi(w, 0, this.words), hashLo(w, 0, this.words), 1);
+    Atomics.store(this.ctl, C.TSIZE, 1);
+    this.levels.push({ parent: Int32Array.of(-1), action: Int32Array.of(-1) });
+    for (const p of this.opts.properties) {
+      if (!p.holds(init)) this.found.set(p.name, { property: p.name, path: [] });
+    }
+    for (let p = 0; p < this.opts.properties.length; p++) {
+      if (this.found.has(this.opts.properties[p]!.name)) this.viol[p] = FOUND_EARLIER;
+    }
+    return { frontier, count: 1 };
+  }
+
+  /** Cut the frontier of level `level` to this shard's part, if this is the level to cut. */
+  maybeCut(level: number, frontier: SharedArrayBuffer, count: number): { frontier: SharedArrayBuffer; count: number } {
+    const sh = this.opts.shard;
+    if (!sh || this.cut) return { frontier, count };
+    const here = sh.depth !== undefined ? level === sh.depth : count >= SHARD_MIN_PER_SHARD * sh.count;
+    if (!here) return { frontier, count };
+    const kept = Math.max(0, Math.ceil((count - sh.index) / sh.count));
+    const words = this.words;
+    const src = new Uint32Array(frontier);
+    const out = new SharedArrayBuffer(Math.max(1, kept) * this.model.stateBytes);
+    const dst = new Uint32Array(out);
+    const lv = this.levels[level]!;
+    const parent = new Int32Array(kept);
+    const action = new Int32Array(kept);
+    for (let k = sh.index, q = 0; k < count; k += sh.count, q++) {
+      dst.set(src.subarray(k * words, (k + 1) * words), q * words);
+      parent[q] = lv.parent[k]!;
+      action[q] = lv.action[k]!;
+    }
+    this.levels[level] = { parent, action };
+    this.cut = { depth: level, frontier: count, part: kept };
+    return { frontier: out, count: kept };
+  }
+
+  /**
+   * Expand every level from the initial state until the frontier is
+   * empty, the depth bound, a bound or the last violation stops it.
+   */
+  run(): ExploreResult['end'] {
+    const o = this.opts;
+    const W = Math.max(1, o.workers);
+    let { frontier, count } = this.start();
+    let nextBase = 2; // tag 1 is the initial state
+    for (let level = 0; ; level++) {
+      ({ frontier, count } = this.maybeCut(level, frontier, count));
+      if (count === 0) return 'exhausted';
+      const probe = this.depth >= o.maxDepth;
+      const chunkSize = Math.max(1, Math.min(MAX_CHUNK, Math.ceil(count / (W * 16))));
+      const nChunks = Math.ceil(count / chunkSize);
+      const base = nextBase;
+      nextBase += nChunks;
+      const succBuf = new SharedArrayBuffer(count * 4);
+      const countsBuf = new SharedArrayBuffer(nChunks * 4);
+      const ctl = this.ctl;
+      Atomics.store(ctl, C.CHUNK, 0);
+      Atomics.store(ctl, C.DEADLOCK, NONE);
+      Atomics.store(ctl, C.BEYOND, 0);
+      Atomics.store(ctl, C.RESERVE, W * chunkSize * Math.max(1, this.model.actionCount));
+      if (needsGrowth(ctl)) this.hooks.grow();
+      this.h.send({ kind: 'level', level, base, count, chunkSize, nChunks, probe, frontier, succ: succBuf, counts: countsBuf });
+      const statesBefore = this.states;
+      const transBefore = this.transitions;
+      const expanded = this.h.run(PHASE_EXPAND, this.hooks);
+      const succ = new Int32Array(succBuf);
+      this.transitions += sum(succ, count);
+      if (Atomics.load(ctl, C.UNSAFE)) throw new SymmetryUnsafe();
+      if (!expanded) return 'limit';
+      const passFound: number[] = [];
+      const dead = Atomics.load(ctl, C.DEADLOCK);
+      if (dead !== NONE && o.deadlock && !this.found.has(NO_DEADLOCK)) {
+        this.found.set(NO_DEADLOCK, { property: NO_DEADLOCK, path: this.pathTo(level, dead) });
+        passFound.push(dead);
+      }
+      if (probe) {
+        if (o.stopWhenAllViolated && this.allViolated()) {
+          this.transitions = transBefore + sum(succ, Math.max(0, ...passFound) + 1);
+          return 'all-violated';
+        }
+        return Atomics.load(ctl, C.BEYOND) > 0 ? 'depth' : 'exhausted';
+      }
+      this.h.run(PHASE_COUNT, this.hooks);
+      const counts = new Int32Array(countsBuf);
+      let total = 0;
+      for (let c = 0; c < nChunks; c++) {
+        const k = counts[c]!;
+        counts[c] = total;
+        total += k;
+      }
+      const next = {
+        states: new SharedArrayBuffer(Math.max(1, total) * this.model.stateBytes),
+        parent: new SharedArrayBuffer(Math.max(1, total) * 4),
+        action: new SharedArrayBuffer(Math.max(1, total) * 4),
+      };
+      this.h.send({ kind: 'next', ...next });
+      this.h.run(PHASE_PLACE, this.hooks);
+      const lv: Level = { parent: new Int32Array(next.parent, 0, total), action: new Int32Array(next.action, 0, total) };
+      this.levels.push(lv);
+      this.states += total;
+      for (let p = 0; p < o.properties.length; p++) {
+        const v = this.viol[p]!;
+        if (v === NONE || v === FOUND_EARLIER) continue;
+        const name = o.properties[p]!.name;
+        this.found.set(name, { property: name, path: this.pathTo(level + 1, v) });
+        passFound.push(lv.parent[v]!);
+        this.viol[p] = FOUND_EARLIER;
+      }
+      this.peakLevelBytes = Math.max(this.peakLevelBytes, frontier.byteLength + next.states.byteLength + succBuf.byteLength);
+      if (o.stopWhenAllViolated && this.allViolated()) {
+        // where explore() stops: right after expanding the parent at which the last property fell
+        const last = Math.max(0, ...passFound);
+        this.states = statesBefore + upperBound(lv.parent, last);
+        this.transitions = transBefore + sum(succ, last + 1);
+        return 'all-violated';
+      }
+      if (this.states >= o.maxStates) return this.stopWith('states');
+      if ((o.now() - this.t0) / 1000 > o.maxSeconds) return this.stopWith('seconds');
+      frontier = next.states;
+      count = total;
+      if (count > 0) this.depth++;
+      o.listener?.onLevel?.({ states: this.states, transitions: this.transitions, depth: this.depth, queue: count });
+    }
+  }
+
+  private stopWith(why: Stop): 'limit' {
+    this.stopReason = why;
+    return 'limit';
+  }
+
+  bytes(): number {
+    let lv = 0;
+    for (const l of this.levels) lv += l.parent.byteLength + l.action.byteLength;
+    return this.table.buf.byteLength + lv + this.peakLevelBytes + this.h.privateBytes();
+  }
+}
+
+function sum(a: Int32Array, n: number): number {
+  let t = 0;
+  for (let i = 0; i < n; i++) t += a[i]!;
+  return t;
+}
+
+/** How many entries of the nondecreasing array are <= x. */
+function upperBound(a: Int32Array, x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Thrown inside a run when the model says symmetry is unsafe in a state it reached (as in explorer/bfs.ts). */
+class SymmetryUnsafe extends Error {}
+
+/**
+ * Explore like explore() (explorer/bfs.ts) with `opts.workers` worker
+ * threads sharing the visited set, or in this thread (`workers: 0`), and
+ * optionally only this shard's part of the graph beyond the cut level.
+ * Reductions as explore() does them: POR (explorer/por.ts, BFS proviso
+ * from the table's tags) and symmetry (dropped, and the run started
+ * again, if the model reports an unsafe state).
+ */
+export function exploreParallel(model: Model, opts: ParallelOptions): ParallelResult {
+  if (opts.workers > 0 && !opts.factory) throw new Error('pincow internal error: worker threads need a model factory');
+  const symmetry = opts.symmetry && model.canonicalize !== undefined;
+  if (symmetry) {
+    try {
+      return runOnce(model, opts, true, false);
+    } catch (e) {
+      if (!(e instanceof SymmetryUnsafe)) throw e;
+    }
+  }
+  return runOnce(model, { ...opts, symmetry: false }, false, symmetry);
+}
+
+function runOnce(model: Model, opts: ParallelOptions, symmetry: boolean, symmetryDropped: boolean): ParallelResult {
+  const s = new Search(model, opts);
+  const host: Host = opts.workers > 0
+    ? new ThreadHost(opts.workers, opts.factory!, opts, s.ctl, s.viol)
+    : new InlineHost(model, opts, s.ctl, s.viol);
+  let end: ExploreResult['end'];
+  try {
+    s.attach(host);
+    end = s.run();
+  } finally {
+    host.close();
+  }
+  const seconds = Math.max(1e-9, (opts.now() - s.t0) / 1000);
+  const shard = opts.shard ? (s.cut ?? { depth: undefined, frontier: 0, part: 0 }) : undefined;
+  const por = opts.por && model.por !== undefined;
+  return {
+    end,
+    limit: end === 'limit' ? s.stopReason : undefined,
+    violations: [...s.found.values()],
+    stats: {
+      states: s.states,
+      transitions: s.transitions,
+      maxDepth: s.depth,
+      seconds,
+      statesPerSecond: s.states / seconds,
+      bytesPerState: s.bytes() / s.states,
+      collisionProbability: collisionProbability(s.states),
+    },
+    reductions: {
+      por, symmetry, symmetryDropped,
+      ampleStates: por ? Atomics.load(s.ctl, C.AMPLE) : 0, fullStates: por ? Atomics.load(s.ctl, C.FULL) : 0,
+    },
+    shard,
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * The entry of a parallel-BFS worker thread (explorer/parallel.ts starts
+ * it): rebuild the model from its factory (explorer/factory.ts), then
+ * run the phases the coordinator starts, one per bump of the generation
+ * word, until told to quit. All coordination is through shared memory
+ * (Atomics.wait/notify on the control words) plus a MessagePort read
+ * synchronously with receiveMessageOnPort, so the coordinator can block
+ * in Atomics.wait and the whole parallel search stays a synchronous call.
+ */
+import { receiveMessageOnPort, workerData } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
+import { buildModel } from './factory.js';
+import type { ModelFactoryRef } from './factory.js';
+import { C, LevelWorker, PHASE_EXPAND, PHASE_QUIT } from './levelWorker.js';
+import type { HostMsg } from './levelWorker.js';
+
+export interface WorkerInit {
+  readonly ref: ModelFactoryRef;
+  readonly ctl: SharedArrayBuffer;
+  readonly viol: SharedArrayBuffer;
+  readonly port: MessagePort;
+  readonly deadlock: boolean;
+  readonly por: boolean;
+  readonly symmetry: boolean;
+}
+
+const init = workerData as WorkerInit;
+const ctl = new Int32Array(init.ctl);
+
+function bump(): void {
+  Atomics.add(ctl, C.EVENT, 1);
+  Atomics.notify(ctl, C.EVENT);
+}
+
+function drain(w: LevelWorker): void {
+  for (let m = receiveMessageOnPort(init.port); m; m = receiveMessageOnPort(init.port)) w.receive(m.message as HostMsg);
+}
+
+/**
+ * Before each chunk: stop if the coordinator says so; if the table is
+ * getting full, ask for a bigger one and park until it is there.
+ */
+function boundary(w: LevelWorker): boolean {
+  for (;;) {
+    if (Atomics.load(ctl, C.STOP)) return false;
+    if (Atomics.load(ctl, C.TSIZE) + Atomics.load(ctl, C.RESERVE) > Atomics.load(ctl, C.GROWAT)) Atomics.store(ctl, C.GROW, 1);
+    if (!Atomics.load(ctl, C.GROW)) return true;
+    const gen = Atomics.load(ctl, C.GROWGEN);
+    Atomics.add(ctl, C.PARKED, 1);
+    bump();
+    while (Atomics.load(ctl, C.GROWGEN) === gen) Atomics.wait(ctl, C.GROWGEN, gen);
+    drain(w);
+  }
+}
+
+async function start(): Promise<void> {
+  try {
+    const built = await buildModel(init.ref);
+    const w = new LevelWorker(built.model, built.properties, init.deadlock, ctl, new Int32Array(init.viol), init);
+    init.port.postMessage({ kind: 'ready', properties: built.properties.map((p) => p.name) });
+    Atomics.add(ctl, C.READY, 1);
+    bump();
+    let seen = 0;
+    for (;;) {
+      while (Atomics.load(ctl, C.GEN) === seen) Atomics.wait(ctl, C.GEN, seen);
+      seen = Atomics.load(ctl, C.GEN);
+      drain(w);
+      const phase = Atomics.load(ctl, C.PHASE);
+      if (phase === PHASE_QUIT) break;
+      w.run(phase, phase === PHASE_EXPAND ? () => boundary(w) : () => true);
+      Atomics.add(ctl, C.DONE, 1);
+      bump();
+    }
+  } catch (e) {
+    init.port.postMessage({ kind: 'error', message: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+    Atomics.store(ctl, C.ERROR, 1);
+    bump();
+  }
+}
+
+void start();

@@ -1,0 +1,268 @@
+/**
+ * Partial-order reduction: static ample sets from step footprints
+ * (checker-anchors §4.2, Clarke–Grumberg–Peled ch. 10; SPIN's per-process
+ * rule), for any engine over the generic Model. Safety only (invariants
+ * and deadlocks): C0–C3 are enough (§4.2).
+ *
+ * CONTRACT FOR ENGINES (BFS, parallel BFS, DFS, sharded BFS):
+ *
+ *   const sel = new AmpleSelector(model, properties);   // one per worker
+ *   const k = sel.choose(state, enabled, n, chosen);    // chosen ⊆ enabled
+ *   expand chosen[0..k) first; then, when k < n, apply the cycle proviso:
+ *     - level-synchronous BFS at depth d: if some successor of a chosen
+ *       action was already visited and was NOT first reached at depth d+1
+ *       (i.e. it was reached at depth <= d), expand the other enabled
+ *       actions too (BFS proviso, §4.2 C3; `LevelSet` below records which
+ *       states were first reached in the level being built);
+ *     - DFS: if some successor of a chosen action is on the DFS stack,
+ *       expand the other enabled actions too (stack proviso).
+ *   Call `sel.countFull()` when an engine falls back to full expansion
+ *   because of the proviso (for the statistics only).
+ *   `choose` never modifies `state`; it applies actions into its own
+ *   scratch buffer (and so calls Model.apply: engines that count apply
+ *   calls as transitions must count only their own).
+ *
+ * WHAT CHOOSE GUARANTEES. It returns either every enabled action (k = n)
+ * or the enabled actions of one actor p (k < n), and the latter only when:
+ *   C0  k > 0 whenever n > 0;
+ *   C1  every location in the footprint of p's enabled actions (which the
+ *       model promises includes their guards' reads, and the guards of p's
+ *       other actions at this point of its program) is disjoint, up to
+ *       read/read sharing, from `future(state, q)` of every other actor q.
+ *       Then no path of the full graph that avoids p's actions can take an
+ *       action dependent on them (every such action of q touches only
+ *       locations in q's future, and the model promises futures only grow
+ *       through locations a step touches), and no action of another actor
+ *       can enable or disable one of p's (it would have to write a
+ *       location p's guard reads);
+ *   C2  every chosen action is invisible: its successor equals `state` on
+ *       every byte some checked property reads (Property.reads; a property
+ *       without `reads` reads every byte). Because a deferred action's
+ *       effect depends only on its footprint, which the other actors along
+ *       such a path do not write, it stays invisible there too.
+ *   C3  is the engine's part (above).
+ *
+ * WHAT THE MODEL PROMISES (PorSupport in types.ts; checked by the
+ * soundness harness in test/soundness/ on small configurations):
+ *   - footprint(s, a) covers every location a's guard and effect read and
+ *     every location its effect writes (codes without LOC_READ), and is a
+ *     function of the locations it names (a step's footprint cannot change
+ *     unless one of its own locations changes);
+ *   - for every action a of actor q enabled in s: footprint(s, a) ⊆ future(s, q);
+ *   - for every transition s -b-> t and every actor q:
+ *     future(t, q) ⊆ future(s, q) ∪ footprint(s, b);
+ *   - bytes outside every location (e.g. write-once ghost fields that no
+ *     guard or effect reads) may differ between two orders of independent
+ *     steps only in ways no checked property can tell apart.
+ *
+ * Depth bounds: with POR a violation may lie deeper in the reduced graph
+ * than in the full one (§4.6), so a bounded run proves "no violation in N
+ * levels of the reduced graph", nothing about N levels of the full graph;
+ * an exhausted queue proves the invariants for every reachable state.
+ */
+import type { Model, Property } from './types.js';
+import { LOC_ANY, LOC_READ } from './types.js';
+
+/** The byte offsets some property reads (undefined: some property reads everything). */
+function visibleBytes(stateBytes: number, properties: readonly Property[]): Int32Array | undefined {
+  const out: number[] = [];
+  for (const p of properties) if (!p.reads) return undefined;
+  for (let i = 0; i < stateBytes; i++) if (properties.some((p) => p.reads![i])) out.push(i);
+  return Int32Array.from(out);
+}
+
+export interface AmpleStats {
+  /** states expanded with an ample set smaller than the enabled set */
+  ampleStates: number;
+  /** states with more than one enabled action expanded fully */
+  fullStates: number;
+}
+
+export class AmpleSelector {
+  readonly stats: AmpleStats = { ampleStates: 0, fullStates: 0 };
+  private readonly model: Model;
+  private readonly por: NonNullable<Model['por']>;
+  /** offsets of the visible bytes; undefined = every byte visible (POR can then never reduce) */
+  private readonly visible: Int32Array | undefined;
+  private readonly scratch: Uint8Array;
+  // Location marks, reset in O(1) by bumping `gen` (no clearing per state).
+  private readonly stamp: Int32Array;
+  private readonly mode: Uint8Array; // 1 read, 2 write
+  private gen = 0;
+  // Per-state cache of the other actors' futures.
+  private readonly futures: number[][];
+  private readonly futureGen: Int32Array;
+  private stateGen = 0;
+  private readonly fp: number[] = [];
+  private readonly actorOfEnabled: Int32Array;
+
+  constructor(model: Model, properties: readonly Property[]) {
+    if (!model.por) throw new Error('pincow internal error: the model has no partial-order reduction support');
+    this.model = model;
+    this.por = model.por;
+    this.visible = visibleBytes(model.stateBytes, properties);
+    this.scratch = new Uint8Array(model.stateBytes);
+    this.stamp = new Int32Array(this.por.locations);
+    this.mode = new Uint8Array(this.por.locations);
+    this.futures = Array.from({ length: this.por.actors }, () => []);
+    this.futureGen = new Int32Array(this.por.actors);
+    this.actorOfEnabled = new Int32Array(Math.max(1, model.actionCount));
+  }
+
+  /** For engines: a state was expanded fully although an ample set had been chosen (the proviso fired). */
+  countFull(): void {
+    this.stats.ampleStates--;
+    this.stats.fullStates++;
+  }
+
+  /**
+   * The actions to expand in `state`, whose enabled actions are
+   * `enabled[0..n)`: writes them into `out` and returns how many (n means
+   * all of them, in `enabled`'s order).
+   */
+  choose(state: Uint8Array, enabled: Int32Array, n: number, out: Int32Array): number {
+    if (n <= 1 || !this.visible) return this.full(enabled, n, out);
+    this.stateGen++;
+    const ofs = this.actorOfEnabled;
+    for (let j = 0; j < n; j++) ofs[j] = this.por.actorOf(enabled[j]!);
+    for (let j = 0; j < n; j++) {
+      const p = ofs[j]!;
+      if (this.firstOf(p, j) && this.acceptable(state, enabled, n, p)) {
+        let k = 0;
+        for (let i = j; i < n; i++) if (ofs[i] === p) out[k++] = enabled[i]!;
+        if (k < n) {
+          this.stats.ampleStates++;
+          return k;
+        }
+      }
+    }
+    return this.full(enabled, n, out);
+  }
+
+  private full(enabled: Int32Array, n: number, out: Int32Array): number {
+    if (n > 1) this.stats.fullStates++;
+    out.set(enabled.subarray(0, n));
+    return n;
+  }
+
+  /** Is index j the first enabled action of actor p (so each actor is tried once)? */
+  private firstOf(p: number, j: number): boolean {
+    for (let i = 0; i < j; i++) if (this.actorOfEnabled[i] === p) return false;
+    return true;
+  }
+
+  /** C2 and C1 for the enabled actions of actor p. */
+  private acceptable(state: Uint8Array, enabled: Int32Array, n: number, p: number): boolean {
+    const ofs = this.actorOfEnabled;
+    for (let j = 0; j < n; j++) if (ofs[j] === p && this.isVisible(state, enabled[j]!)) return false;
+    this.gen++;
+    for (let j = 0; j < n; j++) {
+      if (ofs[j] !== p) continue;
+      this.fp.length = 0;
+      this.por.footprint(state, enabled[j]!, this.fp);
+      for (const c of this.fp) this.mark(c);
+    }
+    for (let q = 0; q < this.por.actors; q++) {
+      if (q !== p && this.conflicts(this.futureOf(state, q))) return false;
+    }
+    return true;
+  }
+
+  /** C2: does the action change a byte some property reads? */
+  private isVisible(state: Uint8Array, a: number): boolean {
+    const t = this.scratch;
+    this.model.apply(state, a, t);
+    const vis = this.visible!;
+    for (let i = 0; i < vis.length; i++) {
+      const b = vis[i]!;
+      if (state[b] !== t[b]) return true;
+    }
+    return false;
+  }
+
+  private mark(code: number): void {
+    const loc = code & ~LOC_READ;
+    const m = (code & LOC_READ) !== 0 ? 1 : 2;
+    if (this.stamp[loc] !== this.gen) {
+      this.stamp[loc] = this.gen;
+      this.mode[loc] = m;
+    } else {
+      this.mode[loc]! |= m;
+    }
+  }
+
+  /** Does a future footprint share a location with the marked one, with a write on either side? */
+  private conflicts(codes: readonly number[]): boolean {
+    for (const c of codes) {
+      if (c === LOC_ANY) return true;
+      const loc = c & ~LOC_READ;
+      if (this.stamp[loc] === this.gen && ((c & LOC_READ) === 0 || (this.mode[loc]! & 2) !== 0)) return true;
+    }
+    return false;
+  }
+
+  private futureOf(state: Uint8Array, q: number): number[] {
+    const f = this.futures[q]!;
+    if (this.futureGen[q] !== this.stateGen) {
+      this.futureGen[q] = this.stateGen;
+      f.length = 0;
+      this.por.future(state, q, f);
+    }
+    return f;
+  }
+}
+
+/**
+ * The BFS proviso's record of one level: the fingerprints first reached
+ * while the level being built is expanded (depth d+1). A successor that is
+ * already visited but not in here was reached at depth <= d. Open
+ * addressing over (hi, lo) pairs, cleared per level.
+ */
+export class LevelSet {
+  private table = new Uint32Array(2 << 10);
+  private mask = (1 << 10) - 1;
+  private size = 0;
+
+  get bytes(): number {
+    return this.table.byteLength;
+  }
+
+  add(hi: number, lo: number): void {
+    if ((this.size + 1) * 4 > (this.mask + 1) * 3) this.grow();
+    if (this.insert(hi, lo)) this.size++;
+  }
+
+  has(hi: number, lo: number): boolean {
+    const t = this.table;
+    for (let i = hi & this.mask; ; i = (i + 1) & this.mask) {
+      const l = t[2 * i + 1]!;
+      if (l === 0) return false;
+      if (l === lo && t[2 * i] === hi) return true;
+    }
+  }
+
+  clear(): void {
+    if (this.size > 0) this.table.fill(0);
+    this.size = 0;
+  }
+
+  private insert(hi: number, lo: number): boolean {
+    const t = this.table;
+    for (let i = hi & this.mask; ; i = (i + 1) & this.mask) {
+      const l = t[2 * i + 1]!;
+      if (l === 0) {
+        t[2 * i] = hi;
+        t[2 * i + 1] = lo; // lo is never 0 (fingerprint.ts hashLo)
+        return true;
+      }
+      if (l === lo && t[2 * i] === hi) return false;
+    }
+  }
+
+  private grow(): void {
+    const old = this.table;
+    this.table = new Uint32Array(old.length * 2);
+    this.mask = old.length - 1;
+    for (let i = 0; i < old.length; i += 2) if (old[i + 1] !== 0) this.insert(old[i]!, old[i + 1]!);
+  }
+}
