@@ -115,8 +115,10 @@ function run(model: Model, opts: ExploreOptions, symmetry: boolean, symmetryDrop
    * Returns false if the successor was already reached at depth <= the
    * current one (the BFS proviso's test), true otherwise.
    */
-  const take = (state: Uint8Array, gi: number, a: number): boolean => {
-    model.apply(state, a, scratch);
+  const take = (state: Uint8Array, gi: number, a: number, chose: boolean): boolean => {
+    const pre = chose ? sel!.successorOf(a) : undefined; // computed by choose()'s visibility test
+    if (pre) scratch.set(pre);
+    else model.apply(state, a, scratch);
     canon?.(scratch);
     s.transitions++;
     const hi = hashHi(scratchW, 0, words);
@@ -148,18 +150,18 @@ function run(model: Model, opts: ExploreOptions, symmetry: boolean, symmetryDrop
       if (sel && n > 1) {
         const k = sel.choose(state, enabled, n, chosen);
         let fresh = true;
-        for (let j = 0; j < k; j++) fresh = take(state, gi, chosen[j]!) && fresh;
+        for (let j = 0; j < k; j++) fresh = take(state, gi, chosen[j]!, true) && fresh;
         if (k < n && !fresh) {
           // C3 (BFS proviso): an ample successor closes a cycle or a
           // cross edge backwards; expand the rest too.
           sel.countFull();
           for (let j = 0; j < n; j++) {
             const a = enabled[j]!;
-            if (!chosen.subarray(0, k).includes(a)) take(state, gi, a);
+            if (!chosen.subarray(0, k).includes(a)) take(state, gi, a, true);
           }
         }
       } else {
-        for (let j = 0; j < n; j++) take(state, gi, enabled[j]!);
+        for (let j = 0; j < n; j++) take(state, gi, enabled[j]!, false);
       }
       if (opts.stopWhenAllViolated && allViolated(s)) {
         end = 'all-violated';

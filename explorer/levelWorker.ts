@@ -1,6 +1,6 @@
 /**
  * One worker's share of a BFS level in the parallel explorer
- * (explorer/parallel.ts): the three phases of a level, run by every
+ * (explorer/parallel.ts): the two phases of a level, run by every
  * worker thread (explorer/parallelWorker.ts) or, with no threads, by the
  * coordinating thread itself.
  *
@@ -8,13 +8,15 @@
  *   generate every successor, visit it in the shared table with the
  *   chunk's tag (sharedTable.ts), and record the ones this chunk now owns
  *   (state bytes, parent position, action) in a private arena.
- * - COUNT: once every chunk is expanded the table's tags are final: for
- *   each of its chunks, count the records whose slot still carries that
- *   chunk's tag (a smaller chunk may have claimed the state since).
- * - PLACE: the coordinator turned the counts into offsets: copy the kept
- *   records to the next level at chunk offset + rank, and check the
- *   properties there, keeping per property the smallest position (an
- *   atomic min): the first violating state in BFS order.
+ *   A chunk that claims a state from a later chunk counts one record
+ *   `dropped` for that chunk; so once every chunk is expanded, the
+ *   coordinator knows each chunk's kept records (recorded - dropped)
+ *   and turns them into offsets, without another pass.
+ * - PLACE: copy the kept records — those whose slot still carries the
+ *   chunk's tag — to the next level at chunk offset + rank, and turn the
+ *   violations found on them (properties are checked as a record is made)
+ *   into positions, keeping per property the smallest (an atomic min):
+ *   the first violating state in BFS order.
  *
  * Next-level order is thus by chunk, then by discovery within the chunk:
  * by (parent position, enabled index) of each state's first discoverer,
@@ -66,7 +68,6 @@ export const C = {
 } as const;
 
 export const PHASE_EXPAND = 1;
-export const PHASE_COUNT = 2;
 export const PHASE_PLACE = 3;
 export const PHASE_QUIT = 4;
 
@@ -88,8 +89,10 @@ export interface LevelMsg {
   readonly frontier: SharedArrayBuffer;
   /** per frontier state, its number of enabled actions */
   readonly succ: SharedArrayBuffer;
-  /** per chunk, its kept count, then (COUNT -> PLACE) its offset */
+  /** per chunk: written by EXPAND, its records; rewritten by the coordinator before PLACE, its offset */
   readonly counts: SharedArrayBuffer;
+  /** per chunk, its records that a smaller chunk claimed since (atomic adds) */
+  readonly dropped: SharedArrayBuffer;
 }
 
 export interface TableMsg {
@@ -141,6 +144,7 @@ export class LevelWorker {
   private frontier!: Uint32Array;
   private succ!: Int32Array;
   private counts!: Int32Array;
+  private dropped!: Int32Array;
   private nextStates!: Uint32Array;
   private nextParent!: Int32Array;
   private nextAction!: Int32Array;
@@ -163,7 +167,6 @@ export class LevelWorker {
   private readonly maskWords: number;
   /** per property: violated in an earlier level, or already seen failing by this worker this level */
   private readonly seen: Uint8Array;
-  private keep = new Uint8Array(1024);
   /** the chunks this worker expanded this level: chunk id, first record */
   private readonly myChunks = new Column32();
   private readonly myStarts = new Column32();
@@ -217,6 +220,7 @@ export class LevelWorker {
       this.frontier = new Uint32Array(m.frontier);
       this.succ = new Int32Array(m.succ);
       this.counts = new Int32Array(m.counts);
+      this.dropped = new Int32Array(m.dropped);
     } else {
       this.nextStates = new Uint32Array(m.states);
       this.nextParent = new Int32Array(m.parent);
@@ -227,12 +231,11 @@ export class LevelWorker {
   /** Bytes this worker holds privately (for bytes/state). */
   get privateBytes(): number {
     const cols = this.recHi.data.byteLength + this.recLo.data.byteLength + this.recParent.data.byteLength + this.recAction.data.byteLength;
-    return this.rec.words.byteLength + cols + this.keep.byteLength;
+    return this.rec.words.byteLength + cols;
   }
 
   run(phase: number, boundary: () => boolean): void {
     if (phase === PHASE_EXPAND) this.expand(boundary);
-    else if (phase === PHASE_COUNT) this.count();
     else if (phase === PHASE_PLACE) this.place();
   }
 
@@ -301,6 +304,7 @@ export class LevelWorker {
       this.succ[i] = this.takes;
     }
     if (this.beyond) Atomics.add(this.ctl, C.BEYOND, this.beyond);
+    this.counts[c] = this.rec.count - this.myStarts.data[this.myStarts.length - 1]!;
     return this.inserted;
   }
 
@@ -320,6 +324,7 @@ export class LevelWorker {
     if (r === OLD) return false;
     if (r === OLD_THIS_LEVEL) return true;
     if (r === INSERTED) this.inserted++;
+    else Atomics.add(this.dropped, this.table.claimedFrom - this.lv.base, 1); // CLAIMED: its previous owner loses the record
     if (this.lv.probe) {
       if (r === INSERTED) this.beyond++;
       return true;
@@ -358,24 +363,6 @@ export class LevelWorker {
     }
   }
 
-  /** COUNT: per chunk of mine, the records whose table slot still carries the chunk's tag. */
-  private count(): void {
-    const total = this.rec.count;
-    if (this.keep.length < total) this.keep = new Uint8Array(Math.max(total, this.keep.length * 2));
-    for (let m = 0; m < this.myChunks.length; m++) {
-      const c = this.myChunks.data[m]!;
-      const tag = (this.lv.base + c) >>> 0;
-      const end = m + 1 < this.myChunks.length ? this.myStarts.data[m + 1]! : total;
-      let kept = 0;
-      for (let r = this.myStarts.data[m]!; r < end; r++) {
-        const k = this.table.tagOf(this.recHi.data[r]! >>> 0, this.recLo.data[r]! >>> 0) === tag ? 1 : 0;
-        this.keep[r] = k;
-        kept += k;
-      }
-      this.counts[c] = kept;
-    }
-  }
-
   /** PLACE: kept records to the next level at their chunk's offset; their violations to positions. */
   private place(): void {
     const { words, viol } = this;
@@ -386,10 +373,16 @@ export class LevelWorker {
     for (let m = 0; m < this.myChunks.length; m++) {
       const c = this.myChunks.data[m]!;
       const end = m + 1 < this.myChunks.length ? this.myStarts.data[m + 1]! : total;
+      const tag = (this.lv.base + c) >>> 0;
+      // Claims are rare: a chunk nobody took a state from keeps every
+      // record, and skips the table look-up (a cache miss in a big table).
+      const check = this.dropped[c] !== 0;
       let pos = this.counts[c]!;
       for (let r = this.myStarts.data[m]!; r < end; r++) {
-        if (!this.keep[r]) continue;
-        dst.set(src.subarray(r * words, (r + 1) * words), pos * words);
+        if (check && this.table.tagOf(this.recHi.data[r]! >>> 0, this.recLo.data[r]! >>> 0) !== tag) continue; // claimed by a smaller chunk
+        const from = r * words;
+        const to = pos * words;
+        for (let k = 0; k < words; k++) dst[to + k] = src[from + k]!;
         this.nextParent[pos] = this.recParent.data[r]!;
         this.nextAction[pos] = this.recAction.data[r]!;
         for (let w = 0; w < mw; w++) {

@@ -3,7 +3,7 @@
  * table (`--workers N`), and the frontier split behind `--shard i/N`.
  *
  * The coordinating thread owns the levels: it hands each level to the
- * workers in three phases (explorer/levelWorker.ts: EXPAND, COUNT,
+ * workers in two phases (explorer/levelWorker.ts: EXPAND, then
  * PLACE), blocking in Atomics.wait between them, so exploreParallel() is
  * a synchronous call like explore(). Every worker rebuilds the model from
  * a factory (explorer/factory.ts). With `workers: 0` the coordinating
@@ -33,7 +33,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { collisionProbability, hashHi, hashLo } from './fingerprint.js';
 import { runnableUrl } from './factory.js';
 import type { ModelFactoryRef } from './factory.js';
-import { C, FOUND_EARLIER, LevelWorker, NONE, PHASE_COUNT, PHASE_EXPAND, PHASE_PLACE, PHASE_QUIT } from './levelWorker.js';
+import { C, FOUND_EARLIER, LevelWorker, NONE, PHASE_EXPAND, PHASE_PLACE, PHASE_QUIT } from './levelWorker.js';
 import type { HostMsg } from './levelWorker.js';
 import { SharedTable, tableBuffer } from './sharedTable.js';
 import type { ExploreOptions, ExploreResult, Model, StopReason, Violation } from './types.js';
@@ -80,6 +80,14 @@ const MAX_LOAD = 0.75;
 /** how often a blocked coordinator looks at the clock, the stop hook and progress */
 const POLL_MS = 20;
 const MAX_CHUNK = 512;
+/**
+ * Levels smaller than this are expanded by the coordinating thread itself:
+ * handing a level to the workers costs two wake-ups per worker (a
+ * fraction of a millisecond on an idle machine, much more on a busy one),
+ * more than a few hundred states take to expand. The early levels of a
+ * search are tiny, and the workers boot meanwhile.
+ */
+export const PARALLEL_MIN = 1024;
 
 type Stop = StopReason | 'states' | 'seconds';
 
@@ -144,8 +152,11 @@ class ThreadHost implements Host {
       this.workers.push(new Worker(new URL(entry), { workerData: init, transferList: [port2] }));
       this.ports.push(port1);
     }
-    this.awaitReady(opts.properties.map((p) => p.name));
+    this.names = opts.properties.map((p) => p.name);
   }
+
+  private readonly names: readonly string[];
+  private ready = false;
 
   /** Block until every worker has built its model, and check they agree with ours. */
   private awaitReady(names: readonly string[]): void {
@@ -181,6 +192,10 @@ class ThreadHost implements Host {
   run(phase: number, hooks: Hooks): boolean {
     const { ctl } = this;
     const n = this.workers.length;
+    if (!this.ready) {
+      this.awaitReady(this.names); // they booted while the first, small levels ran in this thread
+      this.ready = true;
+    }
     Atomics.store(ctl, C.DONE, 0);
     Atomics.store(ctl, C.PHASE, phase);
     Atomics.add(ctl, C.GEN, 1);
@@ -241,7 +256,12 @@ class Search {
   readonly t0: number;
   private readonly words: number;
 
-  constructor(private readonly model: Model, private readonly opts: ParallelOptions, private host: Host | undefined = undefined) {
+  private inline!: Host;
+  private threads: Host | undefined;
+  /** who runs the current level */
+  private host!: Host;
+
+  constructor(private readonly model: Model, private readonly opts: ParallelOptions) {
     this.viol = new Int32Array(new SharedArrayBuffer(Math.max(1, opts.properties.length) * 4)).fill(NONE);
     this.t0 = opts.now();
     this.words = model.stateBytes >>> 2;
@@ -249,12 +269,20 @@ class Search {
   }
 
   private get h(): Host {
-    return this.host!;
+    return this.host;
   }
 
-  attach(host: Host): void {
-    this.host = host;
-    host.send({ kind: 'table', buf: this.table.buf });
+  attach(inline: Host, threads: Host | undefined): void {
+    this.inline = inline;
+    this.threads = threads;
+    this.host = inline;
+    this.sendAll({ kind: 'table', buf: this.table.buf });
+  }
+
+  /** The table goes to everyone; a level and its next buffers only to the host that runs it. */
+  private sendAll(m: HostMsg): void {
+    this.inline.send(m);
+    this.threads?.send(m);
   }
 
   pathTo(level: number, pos: number): number[] {
@@ -290,7 +318,7 @@ class Search {
       while (this.table.slots * factor * MAX_LOAD < need) factor *= 2;
       this.table = this.table.grown(factor);
       Atomics.store(this.ctl, C.GROWAT, Math.floor(this.table.slots * MAX_LOAD));
-      this.h.send({ kind: 'table', buf: this.table.buf });
+      this.sendAll({ kind: 'table', buf: this.table.buf });
     },
   };
 
@@ -350,6 +378,7 @@ class Search {
     for (let level = 0; ; level++) {
       ({ frontier, count } = this.maybeCut(level, frontier, count));
       if (count === 0) return 'exhausted';
+      this.host = this.threads && count >= PARALLEL_MIN ? this.threads : this.inline;
       const probe = this.depth >= o.maxDepth;
       const chunkSize = Math.max(1, Math.min(MAX_CHUNK, Math.ceil(count / (W * 16))));
       const nChunks = Math.ceil(count / chunkSize);
@@ -357,13 +386,14 @@ class Search {
       nextBase += nChunks;
       const succBuf = new SharedArrayBuffer(count * 4);
       const countsBuf = new SharedArrayBuffer(nChunks * 4);
+      const droppedBuf = new SharedArrayBuffer(nChunks * 4);
       const ctl = this.ctl;
       Atomics.store(ctl, C.CHUNK, 0);
       Atomics.store(ctl, C.DEADLOCK, NONE);
       Atomics.store(ctl, C.BEYOND, 0);
       Atomics.store(ctl, C.RESERVE, W * chunkSize * Math.max(1, this.model.actionCount));
       if (needsGrowth(ctl)) this.hooks.grow();
-      this.h.send({ kind: 'level', level, base, count, chunkSize, nChunks, probe, frontier, succ: succBuf, counts: countsBuf });
+      this.h.send({ kind: 'level', level, base, count, chunkSize, nChunks, probe, frontier, succ: succBuf, counts: countsBuf, dropped: droppedBuf });
       const statesBefore = this.states;
       const transBefore = this.transitions;
       const expanded = this.h.run(PHASE_EXPAND, this.hooks);
@@ -384,11 +414,11 @@ class Search {
         }
         return Atomics.load(ctl, C.BEYOND) > 0 ? 'depth' : 'exhausted';
       }
-      this.h.run(PHASE_COUNT, this.hooks);
       const counts = new Int32Array(countsBuf);
+      const dropped = new Int32Array(droppedBuf);
       let total = 0;
       for (let c = 0; c < nChunks; c++) {
-        const k = counts[c]!;
+        const k = counts[c]! - dropped[c]!; // kept records of chunk c
         counts[c] = total;
         total += k;
       }
@@ -435,7 +465,7 @@ class Search {
   bytes(): number {
     let lv = 0;
     for (const l of this.levels) lv += l.parent.byteLength + l.action.byteLength;
-    return this.table.buf.byteLength + lv + this.peakLevelBytes + this.h.privateBytes();
+    return this.table.buf.byteLength + lv + this.peakLevelBytes + this.inline.privateBytes() + (this.threads?.privateBytes() ?? 0);
   }
 }
 
@@ -483,15 +513,14 @@ export function exploreParallel(model: Model, opts: ParallelOptions): ParallelRe
 
 function runOnce(model: Model, opts: ParallelOptions, symmetry: boolean, symmetryDropped: boolean): ParallelResult {
   const s = new Search(model, opts);
-  const host: Host = opts.workers > 0
-    ? new ThreadHost(opts.workers, opts.factory!, opts, s.ctl, s.viol)
-    : new InlineHost(model, opts, s.ctl, s.viol);
+  const inline = new InlineHost(model, opts, s.ctl, s.viol);
+  const threads = opts.workers > 0 ? new ThreadHost(opts.workers, opts.factory!, opts, s.ctl, s.viol) : undefined;
   let end: ExploreResult['end'];
   try {
-    s.attach(host);
+    s.attach(inline, threads);
     end = s.run();
   } finally {
-    host.close();
+    threads?.close();
   }
   const seconds = Math.max(1e-9, (opts.now() - s.t0) / 1000);
   const shard = opts.shard ? (s.cut ?? { depth: undefined, frontier: 0, part: 0 }) : undefined;

@@ -19,8 +19,11 @@
  *   Call `sel.countFull()` when an engine falls back to full expansion
  *   because of the proviso (for the statistics only).
  *   `choose` never modifies `state`; it applies actions into its own
- *   scratch buffer (and so calls Model.apply: engines that count apply
- *   calls as transitions must count only their own).
+ *   buffers (and so calls Model.apply: engines that count apply calls as
+ *   transitions must count only their own). Until the next choose(),
+ *   `sel.successorOf(a)` returns the successor it computed for action a
+ *   of that state, if any: copying it saves the engine an apply.
+ *   One selector per thread (it keeps per-state scratch).
  *
  * WHAT CHOOSE GUARANTEES. It returns either every enabled action (k = n)
  * or the enabled actions of one actor p (k < n), and the latter only when:
@@ -84,7 +87,13 @@ export class AmpleSelector {
   private readonly por: NonNullable<Model['por']>;
   /** offsets of the visible bytes; undefined = every byte visible (POR can then never reduce) */
   private readonly visible: Int32Array | undefined;
-  private readonly scratch: Uint8Array;
+  // Successors computed for the visibility test, by index in `enabled`,
+  // valid for the current choose() (stamped with stateGen): engines may
+  // take them instead of applying the action again (successorOf).
+  private readonly succs: Uint8Array;
+  private readonly succGen: Int32Array;
+  private lastEnabled: Int32Array | undefined;
+  private lastN = 0;
   // Location marks, reset in O(1) by bumping `gen` (no clearing per state).
   private readonly stamp: Int32Array;
   private readonly mode: Uint8Array; // 1 read, 2 write
@@ -101,7 +110,8 @@ export class AmpleSelector {
     this.model = model;
     this.por = model.por;
     this.visible = visibleBytes(model.stateBytes, properties);
-    this.scratch = new Uint8Array(model.stateBytes);
+    this.succs = new Uint8Array(Math.max(1, model.actionCount) * model.stateBytes);
+    this.succGen = new Int32Array(Math.max(1, model.actionCount));
     this.stamp = new Int32Array(this.por.locations);
     this.mode = new Uint8Array(this.por.locations);
     this.futures = Array.from({ length: this.por.actors }, () => []);
@@ -121,8 +131,11 @@ export class AmpleSelector {
    * all of them, in `enabled`'s order).
    */
   choose(state: Uint8Array, enabled: Int32Array, n: number, out: Int32Array): number {
+    this.stateGen++; // invalidates the successors of the previous state
+    this.lastEnabled = enabled;
+    this.lastN = n;
     if (n <= 1 || !this.visible) return this.full(enabled, n, out);
-    this.stateGen++;
+    this.por.beginState?.(state);
     const ofs = this.actorOfEnabled;
     for (let j = 0; j < n; j++) ofs[j] = this.por.actorOf(enabled[j]!);
     for (let j = 0; j < n; j++) {
@@ -151,15 +164,37 @@ export class AmpleSelector {
     return true;
   }
 
+  /**
+   * The successor of `action` in the state of the last choose(), if the
+   * visibility test computed it (a copy saves the engine an apply); valid
+   * until the next choose(), and only for the state passed to it.
+   */
+  successorOf(action: number): Uint8Array | undefined {
+    const en = this.lastEnabled;
+    if (!en) return undefined;
+    for (let j = 0; j < this.lastN; j++) {
+      if (en[j] === action) return this.succGen[j] === this.stateGen ? this.succAt(j) : undefined;
+    }
+    return undefined;
+  }
+
+  private succAt(j: number): Uint8Array {
+    const w = this.model.stateBytes;
+    return this.succs.subarray(j * w, (j + 1) * w);
+  }
+
   /** C2 and C1 for the enabled actions of actor p. */
   private acceptable(state: Uint8Array, enabled: Int32Array, n: number, p: number): boolean {
     const ofs = this.actorOfEnabled;
-    for (let j = 0; j < n; j++) if (ofs[j] === p && this.isVisible(state, enabled[j]!)) return false;
     this.gen++;
     for (let j = 0; j < n; j++) {
       if (ofs[j] !== p) continue;
+      const t = this.succAt(j);
+      this.model.apply(state, enabled[j]!, t);
+      this.succGen[j] = this.stateGen;
+      if (this.isVisible(state, t)) return false;
       this.fp.length = 0;
-      this.por.footprint(state, enabled[j]!, this.fp);
+      this.por.footprint(state, enabled[j]!, this.fp, t);
       for (const c of this.fp) this.mark(c);
     }
     for (let q = 0; q < this.por.actors; q++) {
@@ -168,10 +203,8 @@ export class AmpleSelector {
     return true;
   }
 
-  /** C2: does the action change a byte some property reads? */
-  private isVisible(state: Uint8Array, a: number): boolean {
-    const t = this.scratch;
-    this.model.apply(state, a, t);
+  /** C2: does the step state -> t change a byte some property reads? */
+  private isVisible(state: Uint8Array, t: Uint8Array): boolean {
     const vis = this.visible!;
     for (let i = 0; i < vis.length; i++) {
       const b = vis[i]!;

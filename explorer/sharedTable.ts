@@ -39,6 +39,8 @@ export function tableBuffer(slots: number): SharedArrayBuffer {
 export class SharedTable {
   readonly w: Uint32Array;
   readonly mask: number;
+  /** after visit() returned CLAIMED: the tag the slot had (its previous owner chunk) */
+  claimedFrom = 0;
   constructor(readonly buf: SharedArrayBuffer) {
     this.w = new Uint32Array(buf);
     this.mask = this.w.length / SLOT_WORDS - 1;
@@ -73,7 +75,7 @@ export class SharedTable {
       if (l === lo) {
         let t = Atomics.load(w, b + 2);
         while (t === 0) t = Atomics.load(w, b + 2); // its inserter is between the two stores
-        if (Atomics.load(w, b) === hi) return claim(w, b + 2, t, tag, base);
+        if (Atomics.load(w, b) === hi) return this.claim(b + 2, t, tag, base);
       }
       i = (i + 1) & this.mask;
     }
@@ -109,15 +111,19 @@ export class SharedTable {
     }
     return t;
   }
-}
 
-/** The atomic min on a slot's tag, for tags of this level only (>= base). */
-function claim(w: Uint32Array, at: number, t: number, tag: number, base: number): number {
-  for (;;) {
-    if (t < base) return OLD;
-    if (t <= tag) return OLD_THIS_LEVEL;
-    const prev = Atomics.compareExchange(w, at, t, tag);
-    if (prev === t) return CLAIMED;
-    t = prev;
+  /** The atomic min on a slot's tag, for tags of this level only (>= base). */
+  private claim(at: number, t: number, tag: number, base: number): number {
+    const w = this.w;
+    for (;;) {
+      if (t < base) return OLD;
+      if (t <= tag) return OLD_THIS_LEVEL;
+      const prev = Atomics.compareExchange(w, at, t, tag);
+      if (prev === t) {
+        this.claimedFrom = t;
+        return CLAIMED;
+      }
+      t = prev;
+    }
   }
 }

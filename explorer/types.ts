@@ -61,14 +61,20 @@ export interface PorSupport {
   /** number of actors; every action belongs to exactly one */
   readonly actors: number;
   actorOf(action: number): number;
-  /** Every location the enabled `action` reads (guard included) or writes if taken in `state`. */
-  footprint(state: Uint8Array, action: number, out: number[]): void;
+  /**
+   * Every location the enabled `action` reads (guard included) or writes
+   * if taken in `state`. `succ`, when given, is apply(state, action): the
+   * model may look at it instead of applying the action again.
+   */
+  footprint(state: Uint8Array, action: number, out: number[], succ?: Uint8Array): void;
   /**
    * An over-approximation of every location any action of `actor` may read
    * or write in `state` or in any state reachable from it (LOC_ANY if it
    * cannot say). Empty for an actor that can never move again.
    */
   future(state: Uint8Array, actor: number, out: number[]): void;
+  /** Optional: called before the footprint and future questions about one state, so the model may cache per state. */
+  beginState?(state: Uint8Array): void;
 }
 
 /** An invariant: it must hold in every reachable state. */

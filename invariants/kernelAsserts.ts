@@ -10,7 +10,7 @@ import { ASSERT_SANITY_CHECK_PINNED } from '../model/ops/gupFast.js';
 import { ASSERT_FOLLOW_PAGE_PTE, ASSERT_FOLLOW_TRANS_HUGE_PMD } from '../model/ops/gup.js';
 import { ASSERT_WP_PAGE_REUSE } from '../model/ops/wpFault.js';
 import { ASSERT_UFFD_NO_ALLOW_RETRY } from '../model/ops/userfault.js';
-import { ASSERT_KSM_KPAGE_PAE, ASSERT_KSM_REPLACE_PAE } from '../model/ops/ksm.js';
+import { ASSERT_KSM_KPAGE_PAE, ASSERT_KSM_REPLACE_PAE, ASSERT_KSM_STABLE_PAE } from '../model/ops/ksm.js';
 import { ASSERT_SWAPIN_PAE, ASSERT_SWAPIN_WRITE_PAE } from '../model/ops/swapin.js';
 import { ASSERT_MIGRATE_WRITE_NOT_EXCL } from '../model/ops/migrate.js';
 import type { Invariant } from './types.js';
@@ -23,6 +23,7 @@ export const ASSERTIONS: Readonly<Record<number, string>> = {
   [ASSERT_UFFD_NO_ALLOW_RETRY]: 'handle_userfault: "FAULT_FLAG_ALLOW_RETRY missing" (CONFIG_DEBUG_VM dump_stack; the fault gets VM_FAULT_SIGBUS)',
   [ASSERT_KSM_REPLACE_PAE]: 'replace_page: VM_BUG_ON_PAGE(PageAnonExclusive(page))',
   [ASSERT_KSM_KPAGE_PAE]: 'replace_page: VM_BUG_ON_FOLIO(folio_test_anon(kfolio) && PageAnonExclusive(kpage))',
+  [ASSERT_KSM_STABLE_PAE]: 'write_protect_page path (try_to_merge_one_page): VM_WARN_ON_FOLIO(anon && PageAnonExclusive) of the new KSM folio',
   [ASSERT_SWAPIN_PAE]: 'do_swap_page: BUG_ON(PageAnon && PageAnonExclusive) for a swap-cache page a swap PTE names',
   [ASSERT_SWAPIN_WRITE_PAE]: 'do_swap_page (6.1): VM_BUG_ON(!PageAnon || (pte_write && !PageAnonExclusive))',
   [ASSERT_MIGRATE_WRITE_NOT_EXCL]: 'try_to_migrate_one: VM_BUG_ON_PAGE(pte_write && PageAnon && !anon_exclusive)',

@@ -34,6 +34,9 @@ function broken(m: MmModel, v: StateView): number {
       if (v.mappedPfn(pin.mm, va) !== p) return i;
       continue;
     }
+    // khugepaged's pmdp_collapse_flush cleared the PMD above the PTE (model/thp.ts PMD_DETACHED):
+    // the PTE table is intact but the MMU cannot reach it, so an access faults.
+    if (v.lay.nThp > 0 && v.region(va) >= 0 && v.pmdKind(pin.mm, v.region(va)) === L.PMD_DETACHED) return i;
     if (v.kind(pin.mm, va) !== L.PTE_PRESENT || v.pfn(pin.mm, va) !== p) return i;
   }
   return -1;
@@ -51,7 +54,8 @@ export const pinStaysMapped: Invariant = {
     const at = v.pinVa(i, pin.va);
     const who = m.cfg.processes[pin.mm];
     const k = v.kind(pin.mm, at);
-    const now = k === L.PTE_PRESENT ? `page#${v.pfn(pin.mm, at)}` : KIND_NAMES[k] ?? `PTE kind ${k}`;
+    const detached = v.lay.nThp > 0 && v.region(at) >= 0 && v.pmdKind(pin.mm, v.region(at)) === L.PMD_DETACHED;
+    const now = detached ? 'its PMD cleared by khugepaged' : k === L.PTE_PRESENT ? `page#${v.pfn(pin.mm, at)}` : KIND_NAMES[k] ?? `PTE kind ${k}`;
     return `${pin.name} holds page#${v.pinPfn(i)} but ${who}'s ${m.cfg.vas[at]} has ${now}: a direct access with page faults disabled would fail.`;
   },
 };

@@ -24,6 +24,8 @@ export interface PteState {
   readonly writable: boolean;
   readonly dirty: boolean;
   readonly special: boolean;
+  /** swap PTE exclusive bit / readable_exclusive migration entry (layout.ts PTEF_SWP_EXCL); present only when set */
+  readonly exclusive?: true;
 }
 
 export interface MmState {
@@ -60,6 +62,8 @@ export interface PageState {
   readonly swapcache: boolean;
   readonly locked: boolean;
   readonly content: number;
+  /** not a page but a swap slot that reclaim freed (layout.ts PGF_SWAPSLOT): only `content` means anything */
+  readonly swapSlot?: true;
   /**
    * A subpage of a large folio (THP, layout.ts THP_NR): its head frame, and
    * on the head the entire mapcount. The head's refcount and pins are the
@@ -130,6 +134,7 @@ function decodePte(v: StateView, m: number, va: number): PteState {
     vma: (vma & L.VMA_MAPPED) !== 0, vmWrite: (vma & L.VMA_WRITE) !== 0, dontfork: (vma & L.VMA_DONTCOPY) !== 0,
     wipeonfork: (vma & L.VMA_WIPEONFORK) !== 0, kind: KINDS[v.kind(m, va)]!, pfn: v.pfn(m, va),
     writable: (f & L.PTEF_WRITE) !== 0, dirty: (f & L.PTEF_DIRTY) !== 0, special: (f & L.PTEF_SPECIAL) !== 0,
+    ...((f & L.PTEF_SWP_EXCL) !== 0 ? { exclusive: true as const } : {}),
     ...((vma & L.VMA_UFFD) !== 0 ? { uffd: true } : {}),
     ...(uffdQueue(v, m, va) !== 0 ? { uffdQueue: uffdQueue(v, m, va) } : {}),
   };
@@ -147,6 +152,10 @@ export function decodeState(model: MmModel, bytes: Uint8Array): DecodedState {
   }));
   const pages: PageState[] = [];
   for (let p = 1; p < lay.nFrames; p++) {
+    if (v.hasFlag(p, L.PGF_SWAPSLOT)) {
+      pages.push({ pfn: p, refcount: 0, pins: 0, mapcount: 0, anon: false, anonExclusive: false, ksm: false, swapcache: false, locked: false, content: v.page(p, L.PG_CONTENT), swapSlot: true });
+      continue;
+    }
     if (!v.hasFlag(p, L.PGF_ALLOC)) continue;
     const large = v.isLarge(p);
     const head = large && v.head(p) === p;
@@ -178,7 +187,7 @@ export function decodeState(model: MmModel, bytes: Uint8Array): DecodedState {
 function encodePte(v: StateView, m: number, va: number, p: PteState): void {
   v.setVma(m, va, (p.vma ? L.VMA_MAPPED : 0) | (p.vmWrite ? L.VMA_WRITE : 0) | (p.dontfork ? L.VMA_DONTCOPY : 0) | (p.wipeonfork ? L.VMA_WIPEONFORK : 0)
     | (p.uffd === true ? L.VMA_UFFD : 0) | (v.vma(m, va) & L.VMA_ANON_VMA));
-  const flags = (p.writable ? L.PTEF_WRITE : 0) | (p.dirty ? L.PTEF_DIRTY : 0) | (p.special ? L.PTEF_SPECIAL : 0);
+  const flags = (p.writable ? L.PTEF_WRITE : 0) | (p.dirty ? L.PTEF_DIRTY : 0) | (p.special ? L.PTEF_SPECIAL : 0) | (p.exclusive ? L.PTEF_SWP_EXCL : 0);
   v.setPte(m, va, KINDS.indexOf(p.kind), p.pfn, flags);
   v.b[uffdQueueOff(v, m, va)] = p.uffdQueue ?? 0;
 }
@@ -207,6 +216,11 @@ export function encodeState(model: MmModel, d: DecodedState, base?: Uint8Array):
   });
   for (let p = 1; p < model.lay.nFrames; p++) for (let f = 0; f < L.PG_SIZE; f++) v.setPage(p, f, 0);
   for (const pg of d.pages) {
+    if (pg.swapSlot) {
+      v.setPage(pg.pfn, L.PG_FLAGS, L.PGF_SWAPSLOT);
+      v.setPage(pg.pfn, L.PG_CONTENT, pg.content);
+      continue;
+    }
     v.setPage(pg.pfn, L.PG_PINS, pg.pins);
     // A large folio's head: refcount = refs + pins (a pin counts 1); tails hold no count of their own.
     v.setPage(pg.pfn, L.PG_REFS, pg.folio ? (pg.folio.head === pg.pfn ? pg.refcount - pg.pins : 0) : pg.refcount - L.GUP_PIN_COUNTING_BIAS * pg.pins);

@@ -59,7 +59,11 @@ export const SWITCHES = [
   { name: 'wp-free-swapcache', commit: '53a05ad9f21d', title: 'mm: optimize do_wp_page() for exclusive pages in the swapcache', since: 'E4' },
   { name: 'anon-exclusive', commit: '6c287605fd56, fb3d824d1a46', title: 'mm: remember exclusively mapped anonymous pages with PG_anon_exclusive', since: 'E5' },
   { name: 'unshare-fault', commit: 'c89357e27f20, a7f226604170', title: 'mm: support GUP-triggered unsharing of anonymous pages (R/O pins unshare)', since: 'E5' },
-  { name: 'mprotect-pae-writable', commit: '6a56ccbcf6c6 (id unverified; 6.0)', title: 'mm/mprotect: allow clean exclusive anon pages to be writable (can_change_pte_writable)', since: 'E5' },
+  // 64fe24a3e05e (D. Hildenbrand, 2022-06-14, merged for 6.0; found with the
+  // search tool): "mm/mprotect: try avoiding write faults for exclusive
+  // anonymous pages when changing protection". Modelled from E5 (5.19-6.1),
+  // the era that holds 6.0: era granularity, documented in the README.
+  { name: 'mprotect-pae-writable', commit: '64fe24a3e05e (6.0)', title: 'mm/mprotect: try avoiding write faults for exclusive anonymous pages when changing protection (can_change_pte_writable)', since: 'E5' },
   { name: 'longterm-unshare-nonanon', commit: '84209e87c696', title: 'mm/gup: reliable R/O long-term pinning in COW mappings', since: 'E6' },
   // 5.7, so already in E0's representative release: `--without fault-retry-multiple` is a <=5.6 kernel.
   { name: 'fault-retry-multiple', commit: '4064b9827063, 4426e945df58', title: 'mm(/gup): allow VM_FAULT_RETRY for multiple times (a retried fault or GUP keeps FAULT_FLAG_ALLOW_RETRY with FAULT_FLAG_TRIED; before, a userfault on the retry got SIGBUS)', since: 'E0' },
@@ -76,6 +80,7 @@ export const SWITCHES = [
   // 6.0; stable 5.10.y/5.15.y got it later: the model's E2/E3 are those releases as first released.
   { name: 'gup-fast-pmd-recheck', commit: '70cbc3cc78a9', title: 'mm: gup: fix the fast GUP race against THP collapse (GUP-fast rechecks the PMD after grabbing)', since: 'E5' },
   { name: 'khugepaged-ipi-sync', commit: '2ba99c5e0881', title: 'mm/khugepaged: fix GUP-fast interaction by sending IPI (tlb_remove_table_sync_one after pmdp_collapse_flush; release 6.1 or 6.2, stable to 5.15.y)', since: 'E5' },
+  { name: 'madv-collapse', commit: '7d8faaf15545', title: 'mm/madvise: introduce MADV_COLLAPSE sync hugepage collapse (6.1; before, madvise(MADV_COLLAPSE) is -EINVAL)', since: 'E5' },
   { name: 'tlb-flush-ipi', commit: 'architecture, not a commit', title: 'the architecture flushes TLBs by IPI to every CPU using the mm (x86), so pmdp_collapse_flush waits for IRQ-off GUP-fast walkers; off: broadcast TLB invalidation (arm64, powerpc radix), the flush does not wait', since: undefined },
   // Issue 3, reclaim/swap, migration and NUMA balancing (model/swap.ts, ops/reclaim.ts, ops/swapin.ts, ops/migrate.ts, ops/numa.ts).
   { name: 'swap-skip-pinned', commit: 'feb889fb40fa', title: 'mm: don\'t put pinned pages into the swap cache (shrink_page_list: page_maybe_dma_pinned -> keep_locked before add_to_swap; 5.11)', since: 'E3' },

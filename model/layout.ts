@@ -129,6 +129,9 @@ export const PGF_LOCKED = 32; // page lock
  * Not a page: a swap slot whose folio reclaim freed (model/swap.ts). Only
  * PG_CONTENT is kept (what the swap device holds); the frame is reserved
  * until the last swap PTE naming it goes, and a swap-in makes it a page again.
+ * Symmetry (model/symmetry.ts) would see a slot as a referenced frame without
+ * PGF_ALLOC; configurations with a reclaim daemon are not in porSupport.ts
+ * KNOWN, so neither POR nor symmetry runs where a slot can exist.
  */
 export const PGF_SWAPSLOT = 64;
 
@@ -269,6 +272,16 @@ export const PFN_FIELDS: readonly PfnField[] = [
   { region: 'actor', field: A_NEW, offset: 0, ghost: false },
   { region: 'actor', field: A_HOLD, offset: 0, ghost: false },
 ];
+
+/*
+ * THP is deliberately absent from PFN_FIELDS: the PMD section's PMD_PFN
+ * holds a folio's head frame, and a large folio is THP_NR consecutive frames
+ * from largeBase whose head is computed from the pfn (StateView.head), so
+ * pfn renaming would have to move whole aligned folios and keep them in
+ * the large-folio area. model/symmetry.ts (and model/porSupport.ts) turn
+ * their reduction off for any configuration with THP regions (lay.nThp > 0
+ * or largeBase !== nFrames): explored in full, safely.
+ */
 
 /** The region sizes PFN_FIELDS was last reviewed against (see above). */
 export const PFN_FIELDS_REVIEWED = { header: 6, mm: 6, pte: 5, page: 5, pin: 4, actor: 11 } as const;

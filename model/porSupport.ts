@@ -84,6 +84,9 @@ export class MmPor {
   // dedupe of page codes within one future() call
   private readonly pageMark: Int32Array;
   private pageGen = 0;
+  private readonly vaMark: Int32Array;
+  private readonly mmMark: Int32Array;
+  private freeGen = 0;
 
   constructor(m: MmModel) {
     this.m = m;
@@ -100,6 +103,8 @@ export class MmPor {
       });
     });
     this.pageMark = new Int32Array(m.lay.nFrames);
+    this.vaMark = new Int32Array(m.lay.nMm * m.lay.nVa);
+    this.mmMark = new Int32Array(m.lay.nMm);
     this.succ = new Uint8Array(m.stateBytes);
   }
 
@@ -109,7 +114,7 @@ export class MmPor {
 
   // ------------------------------------------------------------ footprint
 
-  footprint(state: Uint8Array, action: number, out: number[]): void {
+  footprint(state: Uint8Array, action: number, out: number[], succ?: Uint8Array): void {
     const v = this.v;
     v.b = state;
     const a = action % this.actors;
@@ -130,7 +135,7 @@ export class MmPor {
     }
     out.push(LOC_PHASE | READ);
     if (ac.mm >= 0) out.push(LOC_LIFE + ac.mm | READ, LOC_ACTIVE + a);
-    this.pool(state, action, out);
+    this.pool(state, action, out, succ);
   }
 
   /**
@@ -141,9 +146,12 @@ export class MmPor {
    * footprints name LOC_ALLOC for allocating steps only, and freeing
    * depends on the refcount reached, so this applies the step and looks.
    */
-  private pool(state: Uint8Array, action: number, out: number[]): void {
-    const t = this.succ;
-    this.m.apply(state, action, t);
+  private pool(state: Uint8Array, action: number, out: number[], succ: Uint8Array | undefined): void {
+    let t = succ;
+    if (!t) {
+      t = this.succ;
+      this.m.apply(state, action, t);
+    }
     const o = this.m.lay.pgBase + L.PG_FLAGS;
     let freed = false;
     let taken = false;
@@ -236,12 +244,25 @@ export class MmPor {
     return LOC_PTE + m * this.m.lay.nVa + va;
   }
 
-  /** Every page that may be at (m, va) now or later (see the header). */
+  /**
+   * Every page that may be at (m, va) now or later (see the header). Each
+   * (m, va), each mm's transient pages and the free frames are added once
+   * per future() call (pageGen): an actor names the same VA many times.
+   */
   private pagesAt(v: StateView, m: number, va: number, out: number[]): void {
     const lay = this.m.lay;
+    const at = m * lay.nVa + va;
+    if (this.vaMark[at] === this.pageGen) return;
+    this.vaMark[at] = this.pageGen;
     if (v.kind(m, va) !== L.PTE_NONE) this.page(v.pfn(m, va), out);
-    for (const a of this.threads[m]!) this.holdings(v, a, out);
-    for (let p = 1; p < lay.nFrames; p++) if (!v.hasFlag(p, L.PGF_ALLOC)) this.page(p, out);
+    if (this.mmMark[m] !== this.pageGen) {
+      this.mmMark[m] = this.pageGen;
+      for (const a of this.threads[m]!) this.holdings(v, a, out);
+    }
+    if (this.freeGen !== this.pageGen) {
+      this.freeGen = this.pageGen;
+      for (let p = 1; p < lay.nFrames; p++) if (!v.hasFlag(p, L.PGF_ALLOC)) this.page(p, out);
+    }
     if (v.mm(m, L.MM_ALIVE) === L.LIFE_ALIVE) return;
     for (const cr of this.creators[m]!) {
       // The fork has not completed: the child's VA may still receive the parent's page.

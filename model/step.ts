@@ -55,6 +55,8 @@ export interface ThpFlags {
   readonly collapseIpiSync: boolean;
   /** architecture: the TLB flush IPIs every CPU using the mm, so it waits for IRQ-off GUP-fast (x86) */
   readonly tlbFlushIpi: boolean;
+  /** 7d8faaf15545 (6.1): madvise(MADV_COLLAPSE) runs khugepaged's collapse synchronously */
+  readonly madvCollapse: boolean;
 }
 
 export function flagsOf(k: Kernel): KernelFlags {
@@ -89,6 +91,7 @@ function thpFlagsOf(on: (n: SwitchName) => boolean): ThpFlags {
     gupFastPmdRecheck: on('gup-fast-pmd-recheck'),
     collapseIpiSync: on('khugepaged-ipi-sync'),
     tlbFlushIpi: on('tlb-flush-ipi'),
+    madvCollapse: on('madv-collapse'),
   };
 }
 

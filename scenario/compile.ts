@@ -11,7 +11,7 @@ import { ERAS, SWITCH_NAMES, checkRange, rangeCovers } from '../model/kernels.js
 import type { EraId } from '../model/kernels.js';
 import * as L from '../model/layout.js';
 import { INVARIANT_NAMES } from '../invariants/index.js';
-import { collapseRegion, declareThp, regionHint, regionNamed, thpConfig, vaSpan } from './thpCompile.js';
+import { collapseRegion, declareThp, refuseThpUnaware, regionHint, regionNamed, thpConfig, vaSpan } from './thpCompile.js';
 import type { Instr, ScenarioAst, Word } from './ast.js';
 
 export interface Expect {
@@ -247,7 +247,9 @@ function compileInstr(b: Builder, ins: Instr, actor: Word, mm: number, seq: numb
       return { ...blank(ins, 'fork', seq), child };
     }
     case 'madvise': {
-      const [adv] = expectWords(ins, 1, ['dontneed', 'dontfork', 'dofork', 'wipeonfork'], [['dontneed', 'dontfork', 'dofork', 'wipeonfork']]);
+      const [adv] = expectWords(ins, 1, ['dontneed', 'dontfork', 'dofork', 'wipeonfork', 'collapse'], [['dontneed', 'dontfork', 'dofork', 'wipeonfork', 'collapse']]);
+      // MADV_COLLAPSE (6.1): khugepaged's collapse run by the thread on its own mm (model/ops/khugepaged.ts).
+      if (adv === 'collapse') return { ...blank(ins, 'collapse', seq), target: mm, va: collapseRegion(b, a0, ins), span: L.THP_NR };
       return { ...blank(ins, adv as OpKind, seq), ...vaSpan(b, a0, ins, (x, i) => vaIndex(b, x, i)) };
     }
     case 'mprotect': {
@@ -441,6 +443,7 @@ export function compileScenario(ast: ScenarioAst): CompiledScenario {
     for (const ins of blk.instrs) e.program.push(compileInstr(b, ins, blk.actor, e.mm, blk.setup ? seq++ : -1, pinCursor));
   }
   checkShape(blocks);
+  refuseThpUnaware(b, [...b.actors.values()].map((a) => ({ name: '', mm: a.mm, program: a.program })), ast.file);
   addJoinSignals(b, blocks);
   const forked = new Set(b.actors.size ? [...b.actors.values()].flatMap((a) => a.program.filter((i) => i.kind === 'fork').map((i) => i.child)) : []);
   b.processes.forEach((p, i) => {

@@ -135,7 +135,30 @@ export const OPEN_OPS: readonly OpenOp[] = [
     alts: (b) => b.pins.flatMap((p, i) => (p.write ? [openInstr('dma-write', `dma-write ${p.name}`, { va: p.va, pin: i, needs: 'pin-held' })] : [])) },
   { name: 'dma-read', who: 'device', inDefault: false, syntax: 'dma-read PIN', meaning: 'device DMA read through a held pin or reference',
     alts: (b) => b.pins.flatMap((p, i) => [openInstr('dma-read', `dma-read ${p.name}`, { va: p.va, pin: i, needs: 'pin-held' })]) },
+  // Kernel daemons: each is one actor with its own up-to-N program, picking any page (`any`, scenario/compile.ts anyTargets).
+  daemonOp('pageout', 'reclaim', 'pageout', 'reclaim: shrink_folio_list of the page at (P, VA): add_to_swap, try_to_unmap, pageout'),
+  daemonOp('migrate', 'migration', 'migrate', 'migration: migrate_pages of the page at (P, VA): unmap, copy, remap'),
+  daemonOp('numa-scan', 'numa', 'scan', 'NUMA balancing: change_prot_numa makes (P, VA) PROT_NONE; the next access takes the hint fault'),
+  daemonOp('uprobe-register', 'uprobes', 'register', 'uprobes: uprobe_write_opcode at (P, VA) (__replace_page up to 6.15)'),
+  daemonOp('uprobe-unregister', 'uprobes', 'unregister', 'uprobes: uprobe_write_opcode restoring the original page at (P, VA)'),
+  { name: 'ksm-merge', who: 'ksmd', inDefault: false, syntax: 'merge P VA Q VB', meaning: 'ksmd: try_to_merge_two_pages of two pages of any (P, VA) != (Q, VB)',
+    alts: (b) => targets(b).flatMap(([m, va]) => targets(b).flatMap(([m2, va2]) => (m === m2 && va === va2 ? []
+      : [openInstr('ksm-merge', `merge ${b.processes[m]} ${b.vas[va]} ${b.processes[m2]} ${b.vas[va2]}`, { target: m, va, target2: m2, va2 })]))) },
 ];
+
+/** Every (process, VA): what a daemon may pick. */
+function targets(b: OpenBuild): [number, number][] {
+  return b.processes.flatMap((_p, m) => b.vas.map((_v, va): [number, number] => [m, va]));
+}
+
+/** A daemon operation on one page named by process and VA (`pageout P VA`), offered on every target. */
+function daemonOp(name: string, who: string, word: string, meaning: string): OpenOp {
+  const kind = name as OpKind; // the open-mode name is the OpKind
+  return {
+    name, who, inDefault: false, syntax: `${word} P VA`, meaning,
+    alts: (b) => targets(b).map(([m, va]) => openInstr(kind, `${word} ${b.processes[m]} ${b.vas[va]}`, { target: m, va })),
+  };
+}
 
 export const OPEN_OP_NAMES: readonly string[] = OPEN_OPS.map((o) => o.name);
 /**
@@ -159,6 +182,7 @@ export const OPEN_OP_GROUPS: Readonly<Record<string, readonly string[]>> = {
   mprotect: ['mprotect-ro', 'mprotect-rw'],
   madvise: ['dontneed', 'dontfork', 'dofork', 'wipeonfork'],
   dma: ['dma-write', 'dma-read'],
+  daemons: ['pageout', 'migrate', 'numa-scan', 'uprobe-register', 'uprobe-unregister', 'ksm-merge'],
 };
 
 /** Bounds of the options (the packed state keeps counters in bytes; beyond these nothing finishes anyway). */
@@ -306,8 +330,10 @@ export function openConfig(s: OpenSpec): ModelConfig {
     const program = choiceProgram(s, altsOf({ name: who, mm: -1 }, who));
     if (program.length) actors.push({ name: who, mm: -1, mayStop: true, program });
   }
-  // Every allocated frame has a holder: a PTE, a pin slot, or an actor's transient A_NEW/A_HOLD.
-  const frames = Math.min(250, 2 + s.procs * s.pages + pins.length + 2 * actors.length);
+  // Every allocated frame has a holder: a PTE, a pin slot, or an actor's transient A_NEW/A_HOLD;
+  // daemons may keep a page in the swapcache or hand out a copy besides (a margin of one per PTE).
+  const daemons = others.some((w) => w !== 'device');
+  const frames = Math.min(250, 2 + s.procs * s.pages * (daemons ? 2 : 1) + pins.length + 2 * actors.length);
   return {
     processes, vas, pins: pins.map(({ owner: _o, kind: _k, ...p }) => p), events: [], actors, frames,
     setupLength: actors[0]!.program.filter((i) => i.setupSeq >= 0).length,

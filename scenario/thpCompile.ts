@@ -7,7 +7,7 @@
  * Used by compile.ts; kept apart so that file stays about the language as
  * a whole.
  */
-import type { InstrConfig, ModelConfig, ThpConfig } from '../model/config.js';
+import type { ActorConfig, InstrConfig, ModelConfig, OpKind, ThpConfig } from '../model/config.js';
 import { PincowError } from '../model/errors.js';
 import type { SourcePos } from '../model/errors.js';
 import * as L from '../model/layout.js';
@@ -83,4 +83,35 @@ export function collapseRegion(b: Names, w: Word | undefined, ins: Instr): numbe
   const t = regionNamed(b, w.text) ?? b.thps.find((r) => subpageNames(r.name).includes(w.text));
   if (!t) return fail('invalid-scenario', w, `"${w.text}" is not a THP region: collapse works on a region created by "mmap NAME thp"${b.thps.length ? ` (${b.thps.map((r) => r.name).join(', ')})` : ''}`);
   return t.va;
+}
+
+/**
+ * Operations whose kernel paths the model has for small pages only: on a
+ * THP region they would treat a subpage of a large folio as a small page
+ * (its swap cache flag, its isolation, its rmap walk), and the verdict
+ * would mean nothing. Until they learn large folios, a scenario may not
+ * aim them at a THP region (nor use `any`, which may pick one).
+ */
+const THP_UNAWARE: ReadonlySet<OpKind> = new Set<OpKind>([
+  'uffd-copy', 'uffd-zeropage', 'ksm-merge', 'uprobe-register', 'uprobe-unregister', 'mremap', 'uffd-move', 'pageout', 'migrate', 'numa-scan',
+]);
+
+/** Refuse THP-unaware operations aimed at a THP region (see THP_UNAWARE), with the instruction's position. */
+export function refuseThpUnaware(b: Names, actors: readonly ActorConfig[], file: string): void {
+  if (b.thps.length === 0) return;
+  const inRegion = (va: number | undefined): ThpConfig | undefined =>
+    va === undefined ? undefined : b.thps.find((t) => va >= t.va && va < t.va + L.THP_NR);
+  for (const a of actors) {
+    for (const i of a.program) {
+      for (const x of i.alts ?? [i]) {
+        if (!THP_UNAWARE.has(x.kind)) continue;
+        const t = i.alts ? b.thps[0] : inRegion(x.va) ?? inRegion(x.va2);
+        if (!t) continue;
+        const [line, col] = i.source.split(':').map(Number);
+        throw new PincowError('invalid-scenario',
+          `"${i.text}" ${i.alts ? 'may pick' : 'names'} a subpage of THP region ${t.name}, and this operation handles small pages only in the model (model/thp.ts); aim it at a small-page mapping`,
+          { file, line: line ?? 1, col: col ?? 1 });
+      }
+    }
+  }
 }

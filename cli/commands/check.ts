@@ -18,6 +18,7 @@ import { shardResult } from '../../api/shard.js';
 import type { ShardResult } from '../../api/shard.js';
 import { writeTraces } from '../traceOutput.js';
 import type { Found } from '../traceOutput.js';
+import { WIDTH, wrap } from '../../counterexamples/renderText.js';
 
 export interface CheckArgs extends CommonArgs, ShardArgs {
   scenarios: string[];
@@ -59,13 +60,13 @@ export function verdictLine(io: Io, r: CheckResult): string {
   const reduced = r.bound.graph === 'reduced';
   if (r.verdict === 'violated') {
     const names = r.invariants.filter((i) => i.verdict === 'violated').map((i) => i.invariant).join(', ');
-    const lines = [`${head} ${paint(io, 'red', 'violated')} ${names}`, `  ${st.states} states explored${reduced ? ` in the ${graph}` : ''}, ${st.seconds.toFixed(2)} s`];
-    if (r.recheck) {
-      lines.push(r.recheck.complete
-        ? `  traces: shortest of the full graph (rechecked ${r.recheck.states} states)`
-        : '  traces: shortest of the reduced graph (the full recheck hit a bound)');
-    }
-    return lines.join('\n');
+    const traces = !r.recheck ? '' : r.recheck.complete
+      ? `; traces: shortest of the full graph (rechecked ${r.recheck.states} states)`
+      : '; traces: shortest of the reduced graph (the full recheck hit a bound)';
+    return [
+      `${head} ${paint(io, 'red', 'violated')} ${names}`,
+      ...(reduced ? indent(`${st.states} states explored in the ${graph}, ${st.seconds.toFixed(2)} s${traces}`) : [`  ${st.states} states explored, ${st.seconds.toFixed(2)} s`]),
+    ].join('\n');
   }
   const names = r.invariants.map((i) => i.invariant).join(', ');
   const collision = `P(fingerprint collision) ${fmtSci(st.collisionProbability)}; ${st.seconds.toFixed(2)} s`;
@@ -79,17 +80,19 @@ export function verdictLine(io: Io, r: CheckResult): string {
   if (r.verdict === 'holds') {
     return [
       `${head} ${paint(io, 'green', 'holds')} ${names}`,
-      `  proved: all ${st.states} states (depth ${st.maxDepth}) of the ${graph};`,
-      '  queue exhausted: every reachable state is covered;',
-      `  ${collision}`,
+      ...indent(`proved: all ${st.states} states (depth ${st.maxDepth}) of the ${graph}; queue exhausted: every reachable state is covered; ${collision}`),
     ].join('\n');
   }
+  const por = r.bound.por ? ' (with POR, a state the full graph reaches in that many steps may lie deeper in the reduced graph; --no-por bounds the full graph)' : '';
   return [
     `${head} ${paint(io, 'yellow', 'incomplete')} ${names}`,
-    `  no violation in ${st.states} states to depth ${st.maxDepth} of the ${graph};`,
-    `  ${r.limit ?? 'bound reached'} before the queue was exhausted`,
-    ...(r.bound.por ? ['  (with POR, a state the full graph reaches in that many steps may lie', '  deeper in the reduced graph; --no-por bounds the full graph)'] : []),
+    ...indent(`no violation in ${st.states} states to depth ${st.maxDepth} of the ${graph}; ${r.limit ?? 'bound reached'} before the queue was exhausted${por}`),
   ].join('\n');
+}
+
+/** Wrapped to 72 columns with a two-space indent. */
+function indent(text: string): string[] {
+  return wrap(text, WIDTH - 2).map((l) => `  ${l}`);
 }
 
 /** Text: the verdict line, then the first counterexample (all of them with --all-invariants). */

@@ -30,7 +30,7 @@ function kernels(): string[] {
     const delta = [...[...now].filter((s) => !before.has(s)).map((s) => `+${s}`), ...[...before].filter((s) => !now.has(s as never)).map((s) => `-${s}`)];
     return `${e.id}  ${e.releases.padEnd(10)} ${e.summary}\n    ${delta.join(' ') || '(no switch changes)'}`;
   });
-  const sw = (SWITCHES as readonly SwitchInfo[]).map((s) => `${s.name}: ${s.title}\n    commit ${s.commit}; ${s.since ? `on from ${s.since}${s.until ? ` to ${s.until}` : ''}` : 'a proposal, off by default'}`);
+  const sw = (SWITCHES as readonly SwitchInfo[]).map((s) => `${s.name}: ${s.title}\n    commit ${s.commit}; ${s.since ? `on from ${s.since}${s.until ? ` to ${s.until}` : ''}` : (s.commit.startsWith('architecture') ? 'an architecture parameter, off by default' : 'a proposal, off by default')}`);
   return ['Eras (--kernel takes a release such as 5.10, an era id, a comma list or all):', ...eras, '', 'Switches (--with/--without NAME):', ...sw];
 }
 

@@ -101,7 +101,7 @@ export const OPS: readonly OpInfo[] = [
   { syntax: 'uffd-wake VA', who: 'thread', functions: 'userfaultfd_wake: wake_userfault', ref: '§B.16' },
   { syntax: 'join ACTOR', who: 'any', functions: 'test-harness ordering (waits until ACTOR has run its program)', ref: '-' },
   { syntax: 'merge P VA Q VB', who: 'ksmd', functions: 'try_to_merge_two_pages: write_protect_page (ptep_clear_flush, count check, page_try_share_anon_rmap 5.19+), replace_page (pte_same only)', ref: '§B.13' },
-  { syntax: 'register P VA / unregister P VA', who: 'uprobes', functions: 'uprobe_write_opcode, __replace_page (<=6.15); with uprobe-write-rewrite: __uprobe_write_opcode (ptep_clear_flush, write in place)', ref: '§B.15' },
+  { syntax: 'register P VA|any / unregister P VA|any', who: 'uprobes', functions: 'uprobe_write_opcode, __replace_page (<=6.15); with uprobe-write-rewrite: __uprobe_write_opcode (ptep_clear_flush, write in place)', ref: '§B.15' },
   { syntax: 'mremap VA NEWVA [dontunmap]', who: 'thread', functions: 'mremap: move_vma, move_page_tables, move_ptes (MREMAP_FIXED, MREMAP_DONTUNMAP)', ref: '§B.8' },
   { syntax: 'uffd-move VA DSTVA [to P]', who: 'thread', functions: 'UFFDIO_MOVE: move_pages, move_pages_pte, move_present_pte (folio_maybe_dma_pinned before and after ptep_clear_flush); "to P": the cross-mm proposal', ref: '§B.17' },
   { syntax: 'mmap A thp', who: 'thread', functions: 'a THP-eligible anon VMA of THP_NR subpages A.0, A.1 (region ops: mmap/munmap/madvise/mprotect A; accesses name a subpage)', ref: '§E.4' },
@@ -113,5 +113,6 @@ export const OPS: readonly OpInfo[] = [
   { syntax: 'read|write VA (swap PTE)', who: 'thread', functions: 'do_swap_page: swap_cache_get_folio / swapin_readahead, reuse_swap_page (<=5.17), page_count()==1 (5.18), pte_swp_exclusive (5.19+), then do_wp_page', ref: '§B.9' },
   { syntax: 'migrate P VA', who: 'migration', functions: 'migrate_pages: migrate_folio_unmap, try_to_migrate / try_to_migrate_one (5.19+ page_try_share_anon_rmap), folio_migrate_mapping (refcount freeze), remove_migration_ptes; faults and slow GUP: migration_entry_wait', ref: '§B.10' },
   { syntax: 'scan P VA', who: 'numa', functions: 'task_numa_work: change_prot_numa, change_pte_range(MM_CP_PROT_NUMA); the hint fault: do_numa_page; GUP-fast refuses PROT_NONE, slow GUP faults it in', ref: '§B.11' },
+  { syntax: 'madvise A collapse', who: 'thread', functions: 'madvise_collapse (MADV_COLLAPSE, 6.1): the same collapse_huge_page on its own mm, without max_ptes_shared', ref: '§B.14' },
   { syntax: 'collapse P A', who: 'khugepaged', functions: 'collapse_huge_page: hpage_collapse_scan_pmd, pmdp_collapse_flush, tlb_remove_table_sync_one, __collapse_huge_page_isolate (is_refcount_suitable), __collapse_huge_page_copy, set_pmd_at', ref: '§B.14' },
 ];

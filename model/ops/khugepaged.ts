@@ -1,7 +1,9 @@
 /**
  * khugepaged's collapse of an anon THP region (`collapse P A` by the
  * `khugepaged:` daemon; reference §B.14, collapse_huge_page in
- * mm/khugepaged.c), split into the atomic steps §E.1 asks for:
+ * mm/khugepaged.c), or a thread's own `madvise A collapse` (MADV_COLLAPSE,
+ * 6.1, 7d8faaf15545: the same collapse_huge_page, without khugepaged's
+ * max_ptes_shared limit), split into the atomic steps §E.1 asks for:
  *
  *  1. `scan`: hpage_collapse_scan_pmd under mmap_lock(R) (the same PTE
  *     checks as isolate, below), then the huge folio is allocated;
@@ -48,6 +50,15 @@ import { gupFastGrab, gupFastRecheck, gupFastUnshare } from './gupFast.js';
 
 /** The target process and region of the instruction. */
 const target = (c: Ctx): number => c.instr.target ?? 0;
+/** khugepaged itself (cc->is_khugepaged), or a thread's MADV_COLLAPSE on its own mm. */
+const byKhugepaged = (c: Ctx): boolean => c.mm < 0;
+/** The scan's verdict: '' to go on, else why not (MADV_COLLAPSE before 6.1 is -EINVAL). */
+function scanRefusal(v: StateView, c: Ctx): string {
+  if (!byKhugepaged(c) && !c.k.madvCollapse) return 'MADV_COLLAPSE unknown (-EINVAL)';
+  const m = target(c);
+  const r = regionOf(v, c);
+  return revalidate(v, m, r) || collapseRefusal(v, m, r, byKhugepaged(c));
+}
 const regionOf = (v: StateView, c: Ctx): number => v.region(c.instr.va);
 
 /** max_ptes_none and max_ptes_shared (defaults HPAGE_PMD_NR - 1 and HPAGE_PMD_NR / 2), scaled to THP_NR */
@@ -59,7 +70,7 @@ const MAX_PTES_SHARED = L.THP_NR / 2;
  * __collapse_huge_page_isolate: '' if the region can be collapsed, else
  * the SCAN_* result that stops it.
  */
-export function collapseRefusal(v: StateView, m: number, r: number): string {
+export function collapseRefusal(v: StateView, m: number, r: number, khugepaged = true): string {
   let noneOrZero = 0;
   let shared = 0;
   let writable = false;
@@ -75,7 +86,8 @@ export function collapseRefusal(v: StateView, m: number, r: number): string {
     if (kind !== L.PTE_PRESENT) return 'SCAN_PTE_NON_PRESENT'; // swap-in of swap PTEs is not modelled
     const p = v.pfn(m, va);
     if (!v.isAnon(p)) return 'SCAN_PAGE_ANON';
-    if (v.mapcount(p) > 1 && ++shared > MAX_PTES_SHARED) return 'SCAN_EXCEED_SHARED_PTE';
+    // max_ptes_shared binds khugepaged only (cc->is_khugepaged), not MADV_COLLAPSE.
+    if (v.mapcount(p) > 1 && ++shared > MAX_PTES_SHARED && khugepaged) return 'SCAN_EXCEED_SHARED_PTE';
     if ((v.pteFlags(m, va) & L.PTEF_WRITE) !== 0) writable = true;
     const h = v.head(p);
     if (h === lastFolio) continue; // a PTE-mapped THP is locked and checked once
@@ -131,17 +143,13 @@ export const collapseScan = step({
   cite: 'reference §B.14 step 1 (khugepaged_scan_mm_slot under mmap_read_lock: the isolate checks, is_refcount_suitable), then the huge page is allocated',
   guard: (v, c) => v.canRead(target(c)),
   effect(v, c) {
-    const m = target(c);
-    const r = regionOf(v, c);
-    if (revalidate(v, m, r) !== '' || collapseRefusal(v, m, r) !== '') return finish(v, c);
+    if (scanRefusal(v, c) !== '') return finish(v, c);
     v.setAct(c.actor, L.A_NEW, allocFolio(v, () => L.CONTENT_ZERO));
     goto(v, c, collapseFlush);
   },
   footprint: fpCollapse,
   explain(b, a, c) {
-    const m = target(c);
-    const r = regionOf(b, c);
-    const why = revalidate(b, m, r) || collapseRefusal(b, m, r);
+    const why = scanRefusal(b, c);
     return why !== '' ? `${why}: no collapse` : `collapse candidate; alloc THP page#${a.act(c.actor, L.A_NEW)}`;
   },
 });
@@ -201,13 +209,13 @@ export const collapseIsolate = step({
   effect(v, c) {
     const m = target(c);
     const r = regionOf(v, c);
-    if (collapseRefusal(v, m, r) === '') return goto(v, c, collapseInstall);
+    if (collapseRefusal(v, m, r, byKhugepaged(c)) === '') return goto(v, c, collapseInstall);
     v.setPmd(m, r, L.PMD_TABLE, 0, 0);
     abort(v, c, true);
   },
   footprint: fpCollapse,
   explain(b, _a, c) {
-    const why = collapseRefusal(b, target(c), regionOf(b, c));
+    const why = collapseRefusal(b, target(c), regionOf(b, c), byKhugepaged(c));
     return why !== '' ? `${why}: PMD table restored, abort` : 'pages isolated (refcount == mapcount)';
   },
 });

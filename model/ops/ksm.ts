@@ -37,6 +37,7 @@ import { finish, fp, fpBase, goto } from './common.js';
 
 export const ASSERT_KSM_REPLACE_PAE = 20; // replace_page: VM_BUG_ON_PAGE(PageAnonExclusive(page))
 export const ASSERT_KSM_KPAGE_PAE = 21; // replace_page: VM_BUG_ON_FOLIO(anon && PageAnonExclusive(kpage))
+export const ASSERT_KSM_STABLE_PAE = 22; // try_to_merge_one_page: VM_WARN_ON_FOLIO(anon && PageAnonExclusive) of the new KSM folio
 
 /** The (mm, va) the current phase works on. */
 function where(v: StateView, c: Ctx): [number, number] {
@@ -90,6 +91,7 @@ function afterWriteProtect(v: StateView, c: Ctx): void {
   const p = v.act(c.actor, L.A_HOLD);
   if (v.act(c.actor, L.A_CUR) === 1) return goto(v, c, ksmReplace);
   // try_to_merge_one_page(page, NULL): folio_set_stable_node; the page lock and mmap_lock go.
+  if (c.k.pae && v.pae(p)) v.fireAssert(ASSERT_KSM_STABLE_PAE); // write_protect_page cleared it (reference §E.3)
   v.setFlag(p, L.PGF_KSM, true);
   v.setFlag(p, L.PGF_LOCKED, false);
   v.unlockRead(m);

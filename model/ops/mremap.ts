@@ -48,7 +48,9 @@ export const mremap = step({
     zapPte(v, m, to);
     markUserUnmapped(v, c, m, to);
     // move_ptes: the PTE (present, swap, migration or protnone entry alike) moves with its page.
-    v.setVma(m, to, v.vma(m, from));
+    // mremap_userfaultfd_prep(): without UFFD_FEATURE_EVENT_REMAP (not modelled)
+    // the moved VMA loses its userfaultfd registration (fs/userfaultfd.c).
+    v.setVma(m, to, v.vma(m, from) & ~L.VMA_UFFD);
     v.setPte(m, to, v.kind(m, from), v.pfn(m, from), v.pteFlags(m, from));
     v.setPte(m, from, L.PTE_NONE, 0, 0);
     v.setVma(m, from, c.instr.dontunmap ? v.vma(m, from) : 0);

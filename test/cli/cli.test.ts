@@ -52,14 +52,39 @@ describe('pincow check', () => {
     expect(r.code).toBe(1);
     const j = JSON.parse(r.out) as Record<string, unknown>[];
     expect(j.map((o) => [o['kernel'], o['era'], o['verdict']])).toEqual([['5.10', 'E2', 'violated'], ['6.1', 'E5', 'holds']]);
-    expect(j[0]).toMatchObject({ scenario: 'gup-fast-vs-fork', invariant: 'pinned-not-cow-shared', bound: { por: false, symmetry: false } });
+    // Reductions are on by default (issue #4); the violation's trace comes from a full-graph recheck.
+    expect(j[0]).toMatchObject({
+      scenario: 'gup-fast-vs-fork', invariant: 'pinned-not-cow-shared',
+      bound: { graph: 'reduced', por: true, symmetry: true, exhausted: false }, recheck: { complete: true },
+    });
+    expect(j[1]).toMatchObject({ bound: { graph: 'reduced', por: true, exhausted: true } });
+    expect(Object.keys(j[0]!['bound'] as object).sort()).toEqual(['depth', 'exhausted', 'graph', 'levels', 'por', 'symmetry']);
     expect(Object.keys(j[0]!['stats'] as object).sort()).toEqual(['bytesPerState', 'collisionProbability', 'maxDepth', 'seconds', 'states', 'statesPerSecond', 'transitions']);
     expect(Array.isArray(j[0]!['trace'])).toBe(true);
+  });
+  it('--no-por --no-symmetry explores the full graph and says so; the trace is the same', () => {
+    const full = run('check', 'gup-fast-vs-fork', '--kernel', '5.10', '--format', 'json', '--no-por', '--no-symmetry');
+    const red = run('check', 'gup-fast-vs-fork', '--kernel', '5.10', '--format', 'json');
+    const f = (JSON.parse(full.out) as Record<string, unknown>[])[0]!;
+    const d = (JSON.parse(red.out) as Record<string, unknown>[])[0]!;
+    expect(f).toMatchObject({ bound: { graph: 'full', por: false, symmetry: false } });
+    expect(f['recheck']).toBeUndefined();
+    expect(d['violations']).toEqual(f['violations']);
+  });
+  it('a proof states the graph, its depth, the exhausted queue and the collision probability', () => {
+    const red = run('check', 'ro-pin-previously-shared', '--kernel', '6.1');
+    expect(red.code).toBe(0);
+    expect(red.out).toMatch(/proved: all \d+ states \(depth \d+\) of the graph reduced by POR and\s+symmetry; queue exhausted: every reachable state is covered;\s+P\(fingerprint collision\) [\d.e-]+/);
+    const full = run('check', 'ro-pin-previously-shared', '--kernel', '6.1', '--no-por', '--no-symmetry');
+    expect(full.out).toMatch(/proved: all 24 reachable states \(depth 19\) of the full graph,\s+queue exhausted; P\(fingerprint collision\) 1\.5e-17/);
+    for (const line of [...red.out.split('\n'), ...full.out.split('\n')]) expect(line.length).toBeLessThanOrEqual(72);
   });
   it('exits 3 when the depth bound stops it before a verdict', () => {
     const r = run('check', 'fork-after-pin', '--depth', '3');
     expect(r.code).toBe(3);
     expect(r.out).toContain('incomplete');
+    // a bounded reduced run says what its depth does not cover
+    expect(r.out).toMatch(/with\s+POR, a state the full graph reaches in that many steps may lie\s+deeper/);
   });
 });
 

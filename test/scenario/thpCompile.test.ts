@@ -47,13 +47,24 @@ describe('THP regions', () => {
   it.each([
     ['an access names the region', 'setup:\n  P0: mmap A thp\nP0:\n  write A\n', 't.pincow:5:9: "A" is a THP region: "write" takes one of its subpages, A.0 or A.1'],
     ['a pin names the region', 'setup:\n  P0: mmap A thp\nP0:\n  pin A ro\n', 't.pincow:5:7: "A" is a THP region: "pin" takes one of its subpages, A.0 or A.1'],
-    ['a small mapping made THP later', 'setup:\n  P0: mmap A; mmap A thp\nP0:\n  write A\n', 't.pincow:3:22: "A" is already a small-page mapping: a THP region needs a name of its own'],
+    ['a small mapping made THP later', 'setup:\n  P0: mmap A; mmap A thp\nP0:\n  write A\n', 't.pincow:3:20: "A" is already a small-page mapping: a THP region needs a name of its own'],
     ['a subpage name as region', 'setup:\n  P0: mmap A.0 thp\nP0:\n  write A.0\n', 't.pincow:3:12: "A.0" looks like a subpage name: name the THP region itself, like "mmap A thp" (its subpages are A.0..A.1)'],
     ['collapse of a small mapping', 'setup:\n  P0: mmap A\nkhugepaged:\n  collapse P0 A\n', 't.pincow:5:15: "A" is not a THP region: collapse works on a region created by "mmap NAME thp"'],
   ])('refuses %s, saying where and what is accepted', (_what, text, message) => {
     const e = error(text);
     expect(e.code).toBe('invalid-scenario');
     expect(e.message).toBe(message);
+  });
+
+  it.each([
+    ['uprobes register P0 A.0', 'uprobes:\n  register P0 A.0\n', 't.pincow:5:3: "register P0 A.0" names a subpage of THP region A'],
+    ['ksmd merge on a subpage', 'ksmd:\n  merge P0 B P0 A.1\n', 't.pincow:5:3: "merge P0 B P0 A.1" names a subpage of THP region A'],
+    ['uprobes register any', 'uprobes:\n  register any\n', 't.pincow:5:3: "register any" may pick a subpage of THP region A'],
+  ])('refuses an operation that handles small pages only when aimed at a THP region: %s', (_what, text, start) => {
+    const e = error(`setup:\n  P0: mmap A thp; mmap B\n${text}`);
+    expect(e.code).toBe('invalid-scenario');
+    expect(e.message.startsWith(start)).toBe(true);
+    expect(compile('setup:\n  P0: mmap A thp; mmap B\nuprobes:\n  register P0 B\n').cfg.thps).toHaveLength(1); // a small mapping is fine
   });
 
   it('collapse is khugepaged\'s: a thread cannot run it; khugepaged names a process and a region or subpage', () => {

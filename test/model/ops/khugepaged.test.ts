@@ -10,6 +10,7 @@ import { resolveKernels, toggleSwitches } from '../../../model/kernels.js';
 import * as L from '../../../model/layout.js';
 import { MmModel } from '../../../model/mmModel.js';
 import { stepById } from '../../../model/ops/index.js';
+import { collapseRefusal } from '../../../model/ops/khugepaged.js';
 import {
   actor, afterSetup, configOf, expectPage, expectPte, FREE, isEnabled, makeModel, mmField, nextStep, pinInfo, runActor, runInstr, type StepLog,
 } from '../harness.js';
@@ -71,32 +72,44 @@ describe('collapse of two small pages', () => {
 });
 
 describe('what stops a collapse', () => {
-  function scanOutcome(setup: string, k = '6.1'): { log: StepLog; pmd: number; alloc: boolean } {
+  function scanOutcome(setup: string, k = '6.1'): { log: StepLog; pmd: number; alloc: boolean; explain: string | undefined } {
     const m = makeModel(`${setup}khugepaged:\n  collapse P0 A\n`, k);
     const log: StepLog = [];
     const before = afterSetup(m);
+    const d = m.describe(before, actor(m, 'khugepaged'))!;
+    const after = new Uint8Array(before.length);
+    m.apply(before, actor(m, 'khugepaged'), after);
+    const explain = d.step.explain?.(m.view(before), m.view(after), d.ctx);
     const s = runActor(m, before, actor(m, 'khugepaged'), Infinity, log);
     const folios = (x: Uint8Array): number => {
       let n = 0;
       for (let h = m.lay.largeBase; h < m.lay.nFrames; h += L.THP_NR) if (m.view(x).hasFlag(h, L.PGF_ALLOC)) n++;
       return n;
     };
-    return { log, pmd: pmdKind(m, s), alloc: folios(s) > folios(before) };
+    return { log, pmd: pmdKind(m, s), alloc: folios(s) > folios(before), explain };
   }
 
   it.each([
-    ['a pinned page (is_refcount_suitable: SCAN_PAGE_COUNT)', 'setup:\n  P0: mmap A thp; read A.0; write A.0; write A.1; pin A.0 rw\n'],
-    ['a FOLL_GET reference', 'setup:\n  P0: mmap A thp; read A.0; write A.0; write A.1; get A.1 ro\n'],
-    ['no writable PTE (SCAN_PAGE_RO)', 'setup:\n  P0: mmap A thp; read A.0; write A.0; write A.1; mprotect A ro\n'],
-    ['only none or zero PTEs (SCAN_EXCEED_NONE_PTE)', 'setup:\n  P0: mmap A thp; read A.0\n'],
-    ['one subpage unmapped: no VMA covers the range (SCAN_VMA_CHECK)', 'setup:\n  P0: mmap A thp; read A.0; write A.0; write A.1; munmap A.1\n'],
-    ['already a huge PMD (SCAN_PMD_MAPPED)', 'setup:\n  P0: mmap A thp; write A.0\n'],
-    ['shared pages beyond max_ptes_shared (SCAN_EXCEED_SHARED_PTE)', 'setup:\n  P0: mmap A thp; read A.0; write A.0; write A.1; fork P1\n  P1: exit\n  P0: fork P2\n'],
-  ])('%s: the scan gives up, nothing allocated', (_what, setup) => {
+    ['a pinned page', 'SCAN_PAGE_COUNT', 'setup:\n  P0: mmap A thp; read A.0; write A.0; write A.1; pin A.0 rw\n'],
+    ['a FOLL_GET reference', 'SCAN_PAGE_COUNT', 'setup:\n  P0: mmap A thp; read A.0; write A.0; write A.1; get A.1 ro\n'],
+    ['no writable PTE', 'SCAN_PAGE_RO', 'setup:\n  P0: mmap A thp; read A.0; write A.0; write A.1; mprotect A ro\n'],
+    ['only none or zero PTEs', 'SCAN_EXCEED_NONE_PTE', 'setup:\n  P0: mmap A thp; read A.0\n'],
+    ['shared pages beyond max_ptes_shared', 'SCAN_EXCEED_SHARED_PTE', 'setup:\n  P0: mmap A thp; read A.0; write A.0; write A.1; fork P1\n'],
+    ['one subpage unmapped: no VMA covers the range', 'SCAN_VMA_CHECK', 'setup:\n  P0: mmap A thp; read A.0; write A.0; write A.1; munmap A.1\n'],
+    ['already a huge PMD', 'SCAN_PMD_MAPPED', 'setup:\n  P0: mmap A thp; write A.0\n'],
+  ])('%s (%s): the scan gives up, nothing allocated', (_what, why, setup) => {
     const r = scanOutcome(setup);
     expect(r.log).toEqual(['collapse.scan']);
+    expect(r.explain).toBe(`${why}: no collapse`);
     expect(r.alloc).toBe(false);
     expect(r.pmd).not.toBe(L.PMD_DETACHED);
+  });
+
+  it('MADV_COLLAPSE is not bound by max_ptes_shared: the same shared range fails it only for want of a writable PTE', () => {
+    const m = makeModel('setup:\n  P0: mmap A thp; read A.0; write A.0; write A.1; fork P1\n', '6.1');
+    const v = m.view(afterSetup(m));
+    expect(collapseRefusal(v, 0, 0, true)).toBe('SCAN_EXCEED_SHARED_PTE');
+    expect(collapseRefusal(v, 0, 0, false)).toBe('SCAN_PAGE_RO');
   });
 
   it('a pin taken between the scan and the isolate: SCAN_PAGE_COUNT, the PMD table is restored', () => {
@@ -110,6 +123,41 @@ describe('what stops a collapse', () => {
     expectPage(m, s, m.lay.largeBase, FREE);
     expect(pinInfo(m, s, 'pin0').pfn).toBe(m.view(s).pfn(0, 0));
     expect(mmField(m, s, 'P0', L.MM_MMAP_WRITER)).toBe(0);
+  });
+});
+
+describe('MADV_COLLAPSE (madvise A collapse, 7d8faaf15545)', () => {
+  const PTE_MAPPED = 'setup:\n  P0: mmap A thp; write A.0; mprotect A.1 ro; mprotect A.1 rw';
+
+  it('6.1: collapses a partly COW-shared range (no max_ptes_shared); the child keeps the old folio', () => {
+    const m = makeModel(`${PTE_MAPPED}; madvise A.1 dontfork; fork P1; madvise A dofork\nP0:\n  madvise A collapse\n`, '6.1');
+    let s = afterSetup(m);
+    const old = m.lay.largeBase;
+    expect(m.view(s).pmdKind(0, 0)).toBe(L.PMD_TABLE);
+    const log: StepLog = [];
+    s = runActor(m, s, actor(m, 'P0'), Infinity, log);
+    expect(log).toEqual(['collapse.scan', 'collapse.flush', 'collapse.sync', 'collapse.isolate', 'collapse.install']);
+    const h = m.view(s).pmdPfn(0, 0);
+    expect([m.view(s).pmdKind(0, 0), h === old]).toEqual([L.PMD_HUGE, false]);
+    expectPage(m, s, h, { refcount: 1, pae: true });
+    expectPage(m, s, old, { refcount: 1, pae: false }); // the child's PTE of subpage 0
+    expectPte(m, s, 'P1', 'A.0', { pfn: old });
+  });
+
+  it('6.1: a fully COW-shared range is refused: fork write-protected every PTE (SCAN_PAGE_RO, cow.c SKIPs it)', () => {
+    const m = makeModel(`${PTE_MAPPED}; fork P1\nP0:\n  madvise A collapse\n`, '6.1');
+    const log: StepLog = [];
+    const s = runActor(m, afterSetup(m), actor(m, 'P0'), Infinity, log);
+    expect(log).toEqual(['collapse.scan']);
+    expect(m.view(s).pmdKind(0, 0)).toBe(L.PMD_TABLE);
+  });
+
+  it('5.18: madvise(MADV_COLLAPSE) is -EINVAL, nothing happens', () => {
+    const m = makeModel(`${PTE_MAPPED}\nP0:\n  madvise A collapse\n`, '5.18');
+    const s0 = afterSetup(m);
+    const s = runActor(m, s0, actor(m, 'P0'));
+    expect(m.view(s).pmdKind(0, 0)).toBe(L.PMD_TABLE);
+    expect(Array.from(s.subarray(m.lay.pgBase, m.lay.pinBase))).toEqual(Array.from(s0.subarray(m.lay.pgBase, m.lay.pinBase)));
   });
 });
 

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { explore, exploreOptions } from '../../../explorer/bfs.js';
 import * as L from '../../../model/layout.js';
 import { stepById } from '../../../model/ops/index.js';
+import { ASSERT_KSM_REPLACE_PAE } from '../../../model/ops/ksm.js';
 import {
   actor, afterSetup, edit, enabledActors, expectPage, expectPte, FREE, makeModel, nextStep, pinInfo, runActor, type StepLog,
 } from '../harness.js';
@@ -120,6 +121,21 @@ describe('replace_page checks only pte_same()', () => {
     s = runActor(m, s, actor(m, 'ksmd'));
     expectPte(m, s, 'P0', 'B', { pfn: 3 });
     expectPage(m, s, 2, FREE);
+  });
+});
+
+describe('kernel assertions (reference §E.3)', () => {
+  it('replace_page: VM_BUG_ON_PAGE(PageAnonExclusive(page)) fires on a page made exclusive behind its back (constructed)', () => {
+    const m = makeModel(`${TWO}ksmd:\n  merge P0 A P0 B\n`, '6.1');
+    const e = edit(m, runActor(m, afterSetup(m), actor(m, 'ksmd'), 4)); // before replace_page
+    e.setFlag(2, L.PGF_PAE, true);
+    const s = runActor(m, e.b, actor(m, 'ksmd'));
+    expect(m.view(s).assertFired).toBe(ASSERT_KSM_REPLACE_PAE);
+  });
+
+  it('never fires on the merges above', () => {
+    const m = makeModel(`${TWO}ksmd:\n  merge P0 A P0 B\n`, '6.1');
+    expect(m.view(runActor(m, afterSetup(m), actor(m, 'ksmd'))).assertFired).toBe(0);
   });
 });
 

@@ -151,6 +151,27 @@ describe('who waits on a migration entry', () => {
   });
 });
 
+describe('<=5.8 do_wp_page sleeps in lock_page while migration holds the page lock', () => {
+  it('its reference makes the freeze fail; after remove_migration_ptes it finds its PTE unchanged and copies (mapcount 2)', () => {
+    const m = makeModel(`setup:\n  P0: mmap A anon; write A; fork P1\n${MIG}P1:\n  write A\n`, '5.7');
+    let s = runActor(m, afterSetup(m), actor(m, 'migration'), 3); // P0:A is a migration entry, page#1 locked
+    const log: StepLog = [];
+    s = runActor(m, s, actor(m, 'P1'), Infinity, log);
+    expect(log).toEqual(['user.write', 'fault.entry']);
+    expect(pending(m, s, actor(m, 'P1'))).toBe('wp.lock_page');
+    expectPage(m, s, 1, { refcount: 3, mapcount: 1 }); // P1's mapping, the isolation, the sleeper's get_page
+    s = runActor(m, s, actor(m, 'migration')); // P1's PTE too, then the freeze fails (3 != 1): back to page#1
+    expectPte(m, s, 'P0', 'A', { kind: 'present', pfn: 1, write: false });
+    expectPte(m, s, 'P1', 'A', { kind: 'present', pfn: 1, write: false });
+    const rest: StepLog = [];
+    s = runActor(m, s, actor(m, 'P1'), Infinity, rest);
+    expect(rest).toEqual(['wp.lock_page', 'wp.alloc', 'wp.install', 'user.write']);
+    expectPte(m, s, 'P1', 'A', { kind: 'present', pfn: 2, write: true });
+    expect(m.view(s).b[L.G_MISSED_COW]).toBe(0);
+    expect(consistent(m, s)).toBe(true);
+  });
+});
+
 /** [kernel, states, transitions, depth] of catalog/migrate-pinned-fork (regression pins). */
 const FORK = 'setup:\n  P0: mmap A anon; write A; pin A rw\nmigration:\n  migrate P0 A\nP0:\n  fork P1\n  write A\ndevice:\n  dma-write pin0\n';
 const COUNTS: readonly [string, number, number, number][] = [

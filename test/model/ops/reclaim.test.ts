@@ -145,3 +145,25 @@ describe('state counts', () => {
     expect({ states: r.stats.states, transitions: r.stats.transitions, depth: r.stats.maxDepth }).toEqual({ states, transitions, depth });
   });
 });
+
+describe('the scenario syntax of the reclaim, migration and numa daemons', () => {
+  it('`pageout any` is a choice among every process and VA; reclaim may pick either page', () => {
+    const m = makeModel('setup:\n  P0: mmap A anon; mmap B anon; write A; write B\nreclaim:\n  pageout any\n', '6.1');
+    const ins = m.cfg.actors[actor(m, 'reclaim')]!.program[0]!;
+    expect(ins.alts?.map((a) => a.text)).toEqual(['pageout P0 A', 'pageout P0 B']);
+    const r = explore(m, exploreOptions({ maxDepth: 1000 }));
+    const one = explore(makeModel('setup:\n  P0: mmap A anon; mmap B anon; write A; write B\nreclaim:\n  pageout P0 A\n', '6.1'), exploreOptions({ maxDepth: 1000 }));
+    // The same setup, then either pick: each of the two reclaims takes four steps.
+    expect([one.stats.states, r.stats.states]).toEqual([17, 21]);
+  });
+
+  it.each([
+    ['reclaim:\n  pageout P7 A\n', 'unknown process "P7"'],
+    ['reclaim:\n  pageout P0\n', 'needs a VA'],
+    ['migration:\n  migrate P0 A B\n', 'unexpected "B"'],
+    ['numa:\n  pageout P0 A\n', '"pageout" is not an operation of the numa'],
+    ['P0:\n  scan P0 A\n', '"scan" is not an operation of a thread'],
+  ])('bad input %j: a PincowError naming what is wrong', (body, msg) => {
+    expect(() => makeModel(`setup:\n  P0: mmap A anon\n${body}`)).toThrow(msg);
+  });
+});
