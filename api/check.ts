@@ -125,8 +125,9 @@ export function check(s: LoadedScenario, kernel: Kernel, o: CheckOptions = {}): 
   }, s, kernel, names, o);
   const reduced = r.reductions.por || r.reductions.symmetry;
   // Reduced paths may be longer than the full graph's shortest (checker-anchors §4.6).
-  // A shard leaves the recheck and the counterexamples to `merge`, which sees every shard's paths.
-  const rc = reduced && r.violations.length > 0 && (o.recheck ?? true) && !o.shard
+  // A shard leaves the recheck and the counterexamples to `merge`, which sees every shard's paths;
+  // DFS skips it: a full BFS as deep as a DFS path is the memory DFS was chosen to save.
+  const rc = reduced && r.violations.length > 0 && (o.recheck ?? true) && !o.shard && o.strategy !== 'dfs'
     ? recheckFull(model, props, r.violations, { ...(o.maxStates !== undefined ? { maxStates: o.maxStates } : {}), ...(o.maxSeconds !== undefined ? { maxSeconds: o.maxSeconds } : {}) })
     : undefined;
   const found = rc?.violations ?? r.violations;

@@ -70,7 +70,7 @@ function parser(argv: string[], io: Io, setCode: (n: number) => void) {
       (y) => common(y).positional('scenarios', { type: 'string', array: true, default: [] })
         .example('pincow matrix', 'the regression suite of the kernel\'s pin/COW history')
         .example('pincow matrix --format markdown', 'for an issue tracker'),
-      (a) => setCode(runMatrix(a as unknown as CommonArgs & { scenarios: string[] }, io)))
+      (a) => setCode(runMatrix(a as unknown as CommonArgs & { scenarios: string[] }, progressIo(io, a as unknown as CommonArgs))))
     .command('explore', 'open mode: every program of up to --max-ops operations per actor over an alphabet (--procs, --pages, --ops)',
       (y) => exploreOptions(common(y)),
       (a) => setCode(runExplore(a as unknown as ExploreArgs, progressIo(io, a as unknown as CommonArgs))))

@@ -9,6 +9,7 @@ import { shardFile } from '../api/shard.js';
 import type { ShardResult } from '../api/shard.js';
 import type { ShardSpec } from '../explorer/parallel.js';
 import { PincowError } from '../model/errors.js';
+import { WIDTH, wrap } from '../counterexamples/renderText.js';
 import { EXIT_OK, paint } from './common.js';
 import type { Io } from './common.js';
 
@@ -65,11 +66,11 @@ export function shardLine(io: Io, r: CheckResult, sh: ShardRun): string {
   const cut = r.shard?.cut;
   const where = cut?.depth !== undefined
     ? `from ${cut.part} of the ${cut.frontier} states at depth ${cut.depth}`
-    : 'the graph ended before a level was large enough to split: this shard explored all of it';
+    : '(the search ended before the level to split: this shard explored all of it)';
   const bad = r.invariants.filter((i) => i.verdict === 'violated').map((i) => i.invariant);
   const found = bad.length ? `${paint(io, 'red', 'found violations of')} ${bad.join(', ')}` : 'no violation';
   const end = r.shard?.end === 'exhausted' ? 'queue exhausted' : r.shard?.end === 'all-violated' ? 'stopped: every invariant violated' : (r.limit ?? 'stopped by a bound');
-  return `${head} ${found}\n  ${r.stats.states} states ${where}; ${end}`;
+  return [`${head} ${found}`, ...wrap(`${r.stats.states} states ${where}; ${end}`, WIDTH - 2).map((l) => `  ${l}`)].join('\n');
 }
 
 /** Write the shard file; the verdict is merge's to give (exit 0 once the file is written). */

@@ -68,8 +68,8 @@ export const C = {
 } as const;
 
 export const PHASE_EXPAND = 1;
-export const PHASE_PLACE = 3;
-export const PHASE_QUIT = 4;
+export const PHASE_PLACE = 2;
+export const PHASE_QUIT = 3;
 
 export const NONE = 0x7fffffff;
 /** viol[p] for a property already violated in an earlier level: not checked any more */
@@ -87,7 +87,7 @@ export interface LevelMsg {
   /** the depth bound's level: only learn whether new states lie beyond */
   readonly probe: boolean;
   readonly frontier: SharedArrayBuffer;
-  /** per frontier state, its number of enabled actions */
+  /** per frontier state, the successors it generated (its transitions; with POR, the ample set and any proviso extras) */
   readonly succ: SharedArrayBuffer;
   /** per chunk: written by EXPAND, its records; rewritten by the coordinator before PLACE, its offset */
   readonly counts: SharedArrayBuffer;
@@ -230,7 +230,7 @@ export class LevelWorker {
 
   /** Bytes this worker holds privately (for bytes/state). */
   get privateBytes(): number {
-    const cols = this.recHi.data.byteLength + this.recLo.data.byteLength + this.recParent.data.byteLength + this.recAction.data.byteLength;
+    const cols = this.recHi.data.byteLength + this.recLo.data.byteLength + this.recParent.data.byteLength + this.recAction.data.byteLength + this.recViol.data.byteLength;
     return this.rec.words.byteLength + cols;
   }
 

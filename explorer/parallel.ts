@@ -69,6 +69,8 @@ export interface ParallelOptions extends ExploreOptions {
   readonly shard: ShardSpec | undefined;
   /** test hook (workers: 0): expand chunks last first; nothing may change */
   readonly reverseChunks?: boolean;
+  /** test hook: hand levels of at least this many states to the threads (default PARALLEL_MIN), and start them at once */
+  readonly parallelMin?: number;
 }
 
 export interface ParallelResult extends ExploreResult {
@@ -88,6 +90,8 @@ const MAX_CHUNK = 512;
  * search are tiny, and the workers boot meanwhile.
  */
 export const PARALLEL_MIN = 1024;
+/** The worker threads are started once a level holds this many states, so they have booted by the time a level reaches PARALLEL_MIN (and small searches start none). */
+export const SPAWN_AT = 128;
 
 type Stop = StopReason | 'states' | 'seconds';
 
@@ -140,7 +144,7 @@ class InlineHost implements Host {
 class ThreadHost implements Host {
   private readonly workers: Worker[] = [];
   private readonly ports: MessagePort[] = [];
-  constructor(n: number, ref: ModelFactoryRef, opts: ParallelOptions, private readonly ctl: Int32Array, viol: Int32Array) {
+  constructor(n: number, ref: ModelFactoryRef, private readonly model: Model, opts: ParallelOptions, private readonly ctl: Int32Array, viol: Int32Array) {
     const self = import.meta.url;
     const entry = runnableUrl(new URL(`./parallelWorker${self.endsWith('.ts') ? '.ts' : '.js'}`, self).href);
     for (let i = 0; i < n; i++) {
@@ -158,19 +162,23 @@ class ThreadHost implements Host {
   private readonly names: readonly string[];
   private ready = false;
 
-  /** Block until every worker has built its model, and check they agree with ours. */
-  private awaitReady(names: readonly string[]): void {
+  /**
+   * Block until every worker has built its model, and check it is ours:
+   * the same properties, state size and actions (a worker runs the
+   * compiled dist/, which could be older than the sources under test).
+   */
+  private awaitReady(): void {
     for (;;) {
       const ev = Atomics.load(this.ctl, C.EVENT);
       if (Atomics.load(this.ctl, C.ERROR)) this.fail();
       if (Atomics.load(this.ctl, C.READY) === this.workers.length) break;
       Atomics.wait(this.ctl, C.EVENT, ev, POLL_MS);
     }
+    const want = `properties [${this.names.join(', ')}], ${this.model.stateBytes} bytes/state, ${this.model.actionCount} actions`;
     for (const p of this.ports) {
-      const m = receiveMessageOnPort(p)?.message as { properties?: string[] } | undefined;
-      if (m?.properties?.join() !== names.join()) {
-        throw new Error(`pincow internal error: a worker built properties [${m?.properties?.join(', ')}], expected [${names.join(', ')}]`);
-      }
+      const m = receiveMessageOnPort(p)?.message as { properties?: string[]; stateBytes?: number; actionCount?: number } | undefined;
+      const got = `properties [${m?.properties?.join(', ')}], ${m?.stateBytes} bytes/state, ${m?.actionCount} actions`;
+      if (got !== want) throw new Error(`pincow internal error: a worker thread built a different model (${got}; expected ${want}): is dist/ up to date?`);
     }
   }
 
@@ -193,7 +201,7 @@ class ThreadHost implements Host {
     const { ctl } = this;
     const n = this.workers.length;
     if (!this.ready) {
-      this.awaitReady(this.names); // they booted while the first, small levels ran in this thread
+      this.awaitReady(); // they booted while the first, small levels ran in this thread
       this.ready = true;
     }
     Atomics.store(ctl, C.DONE, 0);
@@ -257,7 +265,8 @@ class Search {
   private readonly words: number;
 
   private inline!: Host;
-  private threads: Host | undefined;
+  threads: Host | undefined;
+  private spawn: (() => Host) | undefined;
   /** who runs the current level */
   private host!: Host;
 
@@ -272,9 +281,9 @@ class Search {
     return this.host;
   }
 
-  attach(inline: Host, threads: Host | undefined): void {
+  attach(inline: Host, spawn: (() => Host) | undefined): void {
     this.inline = inline;
-    this.threads = threads;
+    this.spawn = spawn;
     this.host = inline;
     this.sendAll({ kind: 'table', buf: this.table.buf });
   }
@@ -378,7 +387,12 @@ class Search {
     for (let level = 0; ; level++) {
       ({ frontier, count } = this.maybeCut(level, frontier, count));
       if (count === 0) return 'exhausted';
-      this.host = this.threads && count >= PARALLEL_MIN ? this.threads : this.inline;
+      const parallelMin = o.parallelMin ?? PARALLEL_MIN;
+      if (!this.threads && this.spawn && count >= Math.min(SPAWN_AT, parallelMin)) {
+        this.threads = this.spawn();
+        this.threads.send({ kind: 'table', buf: this.table.buf });
+      }
+      this.host = this.threads && count >= parallelMin ? this.threads : this.inline;
       const probe = this.depth >= o.maxDepth;
       const chunkSize = Math.max(1, Math.min(MAX_CHUNK, Math.ceil(count / (W * 16))));
       const nChunks = Math.ceil(count / chunkSize);
@@ -514,13 +528,13 @@ export function exploreParallel(model: Model, opts: ParallelOptions): ParallelRe
 function runOnce(model: Model, opts: ParallelOptions, symmetry: boolean, symmetryDropped: boolean): ParallelResult {
   const s = new Search(model, opts);
   const inline = new InlineHost(model, opts, s.ctl, s.viol);
-  const threads = opts.workers > 0 ? new ThreadHost(opts.workers, opts.factory!, opts, s.ctl, s.viol) : undefined;
+  const spawn = opts.workers > 0 ? (): Host => new ThreadHost(opts.workers, opts.factory!, model, opts, s.ctl, s.viol) : undefined;
   let end: ExploreResult['end'];
   try {
-    s.attach(inline, threads);
+    s.attach(inline, spawn);
     end = s.run();
   } finally {
-    threads?.close();
+    s.threads?.close();
   }
   const seconds = Math.max(1e-9, (opts.now() - s.t0) / 1000);
   const shard = opts.shard ? (s.cut ?? { depth: undefined, frontier: 0, part: 0 }) : undefined;

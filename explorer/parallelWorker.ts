@@ -57,7 +57,10 @@ async function start(): Promise<void> {
   try {
     const built = await buildModel(init.ref);
     const w = new LevelWorker(built.model, built.properties, init.deadlock, ctl, new Int32Array(init.viol), init);
-    init.port.postMessage({ kind: 'ready', properties: built.properties.map((p) => p.name) });
+    init.port.postMessage({
+      kind: 'ready', properties: built.properties.map((p) => p.name),
+      stateBytes: built.model.stateBytes, actionCount: built.model.actionCount,
+    });
     Atomics.add(ctl, C.READY, 1);
     bump();
     let seen = 0;

@@ -90,7 +90,7 @@ export class AmpleSelector {
   // Successors computed for the visibility test, by index in `enabled`,
   // valid for the current choose() (stamped with stateGen): engines may
   // take them instead of applying the action again (successorOf).
-  private readonly succs: Uint8Array;
+  private readonly succs: Uint8Array[]; // views into one buffer, made once (no allocation per state)
   private readonly succGen: Int32Array;
   private lastEnabled: Int32Array | undefined;
   private lastN = 0;
@@ -110,7 +110,9 @@ export class AmpleSelector {
     this.model = model;
     this.por = model.por;
     this.visible = visibleBytes(model.stateBytes, properties);
-    this.succs = new Uint8Array(Math.max(1, model.actionCount) * model.stateBytes);
+    const w = model.stateBytes;
+    const buf = new Uint8Array(Math.max(1, model.actionCount) * w);
+    this.succs = Array.from({ length: Math.max(1, model.actionCount) }, (_, j) => buf.subarray(j * w, (j + 1) * w));
     this.succGen = new Int32Array(Math.max(1, model.actionCount));
     this.stamp = new Int32Array(this.por.locations);
     this.mode = new Uint8Array(this.por.locations);
@@ -179,8 +181,7 @@ export class AmpleSelector {
   }
 
   private succAt(j: number): Uint8Array {
-    const w = this.model.stateBytes;
-    return this.succs.subarray(j * w, (j + 1) * w);
+    return this.succs[j]!;
   }
 
   /** C2 and C1 for the enabled actions of actor p. */

@@ -13,6 +13,10 @@ import { ASSERT_UFFD_NO_ALLOW_RETRY } from '../model/ops/userfault.js';
 import { ASSERT_KSM_KPAGE_PAE, ASSERT_KSM_REPLACE_PAE, ASSERT_KSM_STABLE_PAE } from '../model/ops/ksm.js';
 import { ASSERT_SWAPIN_PAE, ASSERT_SWAPIN_WRITE_PAE } from '../model/ops/swapin.js';
 import { ASSERT_MIGRATE_WRITE_NOT_EXCL } from '../model/ops/migrate.js';
+import { ASSERT_WP_COPY_UNSHARE_WRITE, ASSERT_WP_REUSE_NOT_WRITE } from '../model/ops/wpFault.js';
+import { ASSERT_FAULTIN_WRITE_UNSHARE, ASSERT_TRY_GRAB_REFCOUNT } from '../model/ops/gup.js';
+import { ASSERT_FORK_DUP_PAE, ASSERT_NEEDS_COW_SEQ, ASSERT_TRY_DUP_NOT_ANON } from '../model/ops/fork.js';
+import { ASSERT_TRY_SHARE_NOT_PAE } from '../model/ops/rmapWalk.js';
 import type { Invariant } from './types.js';
 
 export const ASSERTIONS: Readonly<Record<number, string>> = {
@@ -27,6 +31,14 @@ export const ASSERTIONS: Readonly<Record<number, string>> = {
   [ASSERT_SWAPIN_PAE]: 'do_swap_page: BUG_ON(PageAnon && PageAnonExclusive) for a swap-cache page a swap PTE names',
   [ASSERT_SWAPIN_WRITE_PAE]: 'do_swap_page (6.1): VM_BUG_ON(!PageAnon || (pte_write && !PageAnonExclusive))',
   [ASSERT_MIGRATE_WRITE_NOT_EXCL]: 'try_to_migrate_one: VM_BUG_ON_PAGE(pte_write && PageAnon && !anon_exclusive)',
+  [ASSERT_WP_REUSE_NOT_WRITE]: 'wp_page_reuse: VM_BUG_ON(!(vmf->flags & FAULT_FLAG_WRITE))',
+  [ASSERT_WP_COPY_UNSHARE_WRITE]: 'wp_page_copy: BUG_ON(unshare && pte_write(entry))',
+  [ASSERT_FAULTIN_WRITE_UNSHARE]: 'faultin_page: VM_BUG_ON(FAULT_FLAG_WRITE && FAULT_FLAG_UNSHARE)',
+  [ASSERT_FORK_DUP_PAE]: 'copy_present_pte: VM_BUG_ON(page && PageAnon && PageAnonExclusive) after the dup (6.12: copy_present_ptes VM_WARN_ON_FOLIO)',
+  [ASSERT_NEEDS_COW_SEQ]: 'page_needs_cow_for_dma (folio_needs_cow_for_dma): VM_BUG_ON(!(write_protect_seq & 1))',
+  [ASSERT_TRY_SHARE_NOT_PAE]: '__folio_try_share_anon_rmap (page_try_share_anon_rmap): VM_WARN_ON_FOLIO(!PageAnonExclusive)',
+  [ASSERT_TRY_DUP_NOT_ANON]: 'page_try_dup_anon_rmap: VM_BUG_ON_PAGE(!PageAnon) (6.12: __folio_try_dup_anon_rmap VM_WARN_ON_FOLIO)',
+  [ASSERT_TRY_GRAB_REFCOUNT]: 'try_grab_folio: WARN_ON_ONCE(folio_ref_count <= 0) -> -ENOMEM',
 };
 
 export const kernelAsserts: Invariant = {

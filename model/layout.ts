@@ -216,6 +216,14 @@ export const A_CUR = 9; // loop cursor (fork: next VA to copy)
 /** GUP-fast only (it has no loop): (PMD kind << 4) | PMD flags as read with the PTE, for the PMD recheck (model/thp.ts) */
 export const A_ORIG_PMD = A_CUR;
 /**
+ * Clear-then-check daemons only (ops/rmapWalk.ts try_to_unmap_one /
+ * try_to_migrate_one, ops/ksm.ts write_protect_page; they take no GUP-fast
+ * seq nor userfault): 1 if anon_exclusive (PageAnonExclusive, 5.19+) was
+ * read before ptep_clear_flush, as the kernel reads it; 0 otherwise and
+ * outside that window.
+ */
+export const A_ANON_EXCL = A_SEQ;
+/**
  * The alternative chosen when a choice instruction (config.ts `alts`)
  * started, so its later steps run the same alternative; 0 otherwise (and
  * between instructions: finish() clears it, so plain scenarios never set it).

@@ -15,6 +15,11 @@
  *   - at the start of a choice instruction, the footprints and
  *     preconditions of every alternative (so the actor's other, maybe
  *     disabled, actions at this point are covered, explorer/por.ts C1).
+ *   - LOC_ALLOC, the free-frame pool: written by a step that allocates
+ *     (with every free frame's record: allocPage takes the lowest) or
+ *     frees a page, found by applying the step;
+ *   - fork: every PTE of parent and child (dup_mmap copies every VMA,
+ *     nextToCopy scans past the cursor).
  * Page 0 is the shared zeropage: no step writes its record (the
  * soundness harness checks it), so touching it is a read.
  *
@@ -41,11 +46,12 @@ import { StateView } from './view.js';
 /** explorer/types.ts LOC_READ and LOC_ANY (the same values; model/ does not import explorer/) */
 export const READ = 1 << 24;
 export const ANY = -1;
+// Pseudo-locations of this file, far above model/step.ts's LOC_* kinds (1..7 << 12) so new kinds there do not collide.
 /** pseudo-location: the life of mm (read by every step of its threads) */
-export const LOC_LIFE = 8 << 12;
+export const LOC_LIFE = 32 << 12;
 /** pseudo-location: actor is mid-instruction (read by exit's guard) */
-export const LOC_ACTIVE = 9 << 12;
-export const LOCATIONS = 10 << 12;
+export const LOC_ACTIVE = 33 << 12;
+export const LOCATIONS = 34 << 12;
 
 /** The operations whose locations instrFuture knows; a config with any other gets no POR. */
 const KNOWN: ReadonlySet<OpKind> = new Set<OpKind>([
@@ -216,22 +222,26 @@ export class MmPor {
     this.holdings(v, q, out);
     for (let i = pc; i < ac.program.length; i++) {
       const at = ac.program[i]!;
-      for (const instr of at.alts ?? [at]) {
+      if (at.alts === undefined) {
+        if (this.instrFuture(v, q, ac, at, out)) { out.push(ANY); return; }
+        continue;
+      }
+      for (const instr of at.alts) {
         this.needs(instr, out);
-        if (this.instrFuture(v, q, ac, instr, out)) {
-          out.push(ANY);
-          return;
-        }
+        if (this.instrFuture(v, q, ac, instr, out)) { out.push(ANY); return; }
       }
     }
   }
 
   /** Pages actor a holds transiently (the frame of its current instruction). */
   private holdings(v: StateView, a: number, out: number[]): void {
-    for (const f of [L.A_HOLD, L.A_NEW, L.A_ORIG_PFN]) {
-      const p = v.act(a, f);
-      if (p < this.m.lay.nFrames) this.page(p, out);
-    }
+    const n = this.m.lay.nFrames;
+    const hold = v.act(a, L.A_HOLD);
+    const fresh = v.act(a, L.A_NEW);
+    const orig = v.act(a, L.A_ORIG_PFN);
+    if (hold < n) this.page(hold, out);
+    if (fresh < n) this.page(fresh, out);
+    if (orig < n) this.page(orig, out);
   }
 
   private page(p: number, out: number[]): void {
@@ -278,7 +288,8 @@ export class MmPor {
   }
 
   private pinsOf(m: number, out: number[]): void {
-    this.m.cfg.pins.forEach((p, i) => { if (p.mm === m) out.push(LOC_PIN + i); });
+    const pins = this.m.cfg.pins;
+    for (let i = 0; i < pins.length; i++) if (pins[i]!.mm === m) out.push(LOC_PIN + i);
   }
 
   /** The locations of one instruction's steps; true if unknown (then anything). */

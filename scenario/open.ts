@@ -19,6 +19,8 @@
  *   a slot is reused after its release.
  * - the device: one actor doing DMA through held pins (writes only through
  *   FOLL_WRITE pins: a device does not write through a R/O pin).
+ * - kernel daemons (reclaim, migration, NUMA, uprobes, ksmd): optional
+ *   members, one actor each, every operation picking any (process, VA).
  */
 import { createHash } from 'node:crypto';
 import type { ActorConfig, InstrConfig, ModelConfig, OpKind, PinConfig } from '../model/config.js';

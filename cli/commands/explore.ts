@@ -17,12 +17,15 @@ import type { OpenSpec } from '../../scenario/open.js';
 import { boundsOf, EXIT_BOUND, EXIT_OK, EXIT_VIOLATION, formatOf, invariantsOf, kernelsOf, NEWEST } from '../common.js';
 import type { CommonArgs, Io } from '../common.js';
 import { resultJson } from '../json.js';
-import { progressListener } from '../progress.js';
+import { interrupted } from '../interrupt.js';
+import { progressDone, progressListener, progressStart } from '../progress.js';
 import { writeTraces } from '../traceOutput.js';
 import type { Found } from '../traceOutput.js';
-import { verdictLine } from './check.js';
+import { reductionsOf, verdictLine } from './check.js';
 
 export interface ExploreArgs extends CommonArgs {
+  por?: boolean;
+  symmetry?: boolean;
   procs?: unknown;
   pages?: unknown;
   'max-ops'?: unknown;
@@ -57,6 +60,7 @@ function specOf(a: ExploreArgs): OpenSpec {
 
 function printText(io: Io, r: ExploreResult, all: boolean): void {
   io.out(verdictLine(io, r));
+  if (r.run?.strategy === 'dfs') io.out('  (depth-first search: counterexamples are real paths, not shortest ones)');
   const traces = r.invariants.filter((iv) => iv.text);
   for (const iv of all ? traces : traces.slice(0, 1)) io.out(`\n${iv.text}\n`);
   if (!all && traces.length > 1) io.out(`(${traces.length - 1} more counterexample(s): ${traces.slice(1).map((t) => t.invariant).join(', ')}; see --all-invariants)\n`);
@@ -71,18 +75,27 @@ export function runExplore(a: ExploreArgs, io: Io): number {
   const scenario = openScenario(spec);
   if (format === 'text') io.out(wrap(`open mode: ${openMeaning(spec)}.`, WIDTH).join('\n'));
   const found: (Found & { result: ExploreResult })[] = [];
+  let notStarted = 0;
   for (const k of kernels) {
-    const listener = io.progress && format === 'text' ? progressListener(io, `${scenario.name} ${k.label}`) : undefined;
-    const r = exploreOpen(spec, k, { ...bounds, ...(invariants ? { invariants } : {}), ...(listener ? { listener } : {}) });
+    if (interrupted()) { // Ctrl-C: the run it stopped has printed what it covered; start no more
+      notStarted++;
+      continue;
+    }
+    const run = { scenario: scenario.name, kernel: k.label, era: k.era.id };
+    const listener = io.progress && (format === 'text' || io.progressMode === 'json') ? progressListener(io, `${scenario.name} ${k.label}`, run) : undefined;
+    progressStart(io, run, { strategy: bounds.strategy ?? 'bfs', workers: bounds.workers ?? 0 });
+    const r = exploreOpen(spec, k, { ...bounds, ...reductionsOf(a), ...(invariants ? { invariants } : {}), ...(listener ? { listener } : {}) });
+    progressDone(io, r);
     found.push({ scenario, kernel: k, result: r });
     if (format === 'text') printText(io, r, a['all-invariants'] === true);
   }
+  if (notStarted) io.err(`pincow: interrupted: ${notStarted} run(s) not started`);
   const results = found.map((f) => f.result);
   if (format === 'json') {
     io.out(JSON.stringify(results.map((r) => ({ ...resultJson(r, r.model), open: { ...r.spec, command: r.command, meaning: openMeaning(r.spec) } })), null, 2));
   }
   if (format === 'itf' || format === 'vitest' || format === 'markdown') writeTraces(found, format, io, a.out, a['import-from'] ?? 'pincow');
   if (results.some((r) => r.verdict === 'violated')) return EXIT_VIOLATION;
-  if (results.some((r) => r.verdict === 'incomplete')) return EXIT_BOUND;
+  if (results.some((r) => r.verdict === 'incomplete') || notStarted) return EXIT_BOUND;
   return EXIT_OK;
 }

@@ -15,6 +15,7 @@ import { EXIT_BOUND, EXIT_OK, EXIT_VIOLATION, formatOf, paint } from '../common.
 import type { Io } from '../common.js';
 import { resultJson } from '../json.js';
 import { checkJunit } from '../junit.js';
+import { WIDTH, wrap } from '../../counterexamples/renderText.js';
 
 export interface MergeArgs {
   files: string[];
@@ -40,32 +41,35 @@ function readShard(file: string): ShardInput {
 function split(r: MergedResult): string {
   const sh = r.shards;
   return sh.cutDepth === null
-    ? `${sh.count} shards (the graph ended before any level could be split: each explored all of it)`
+    ? `${sh.count} shards (the search ended before the level to split: each shard explored all of it)`
     : `${sh.count} shards (split at depth ${sh.cutDepth}: ${sh.frontier} states, ${sh.parts.join('/')})`;
+}
+
+/** Wrapped to 72 columns with a two-space indent, as check's verdicts. */
+function indent(text: string): string[] {
+  return wrap(text, WIDTH - 2).map((l) => `  ${l}`);
 }
 
 /** The verdict of the whole run and what it rests on. */
 export function mergedVerdictLine(io: Io, r: MergedResult): string {
   const head = `${r.scenario} ${r.kernel} (${r.era}):`;
   const st = r.stats;
-  const graph = `${r.bound.graph} graph`;
   const summed = `${st.states} states explored by the shards together (a state reachable from several shards counts once for each)`;
   if (r.verdict === 'violated') {
     const names = r.invariants.filter((i) => i.verdict === 'violated').map((i) => i.invariant).join(', ');
-    return `${head} ${paint(io, 'red', 'violated')} ${names}\n  found by shard(s) ${r.shards.violatedBy.map((i) => `${i}/${r.shards.count}`).join(', ')} of ${split(r)};\n  ${summed}`;
+    const by = r.shards.violatedBy.map((i) => `${i}/${r.shards.count}`).join(', ');
+    return [`${head} ${paint(io, 'red', 'violated')} ${names}`, ...indent(`found by shard(s) ${by} of ${split(r)}; ${summed}.`)].join('\n');
   }
   const names = r.invariants.map((i) => i.invariant).join(', ');
   if (r.verdict === 'holds') {
     return [
       `${head} ${paint(io, 'green', 'holds')} ${names}`,
-      `  proved by ${split(r)}: every shard's queue exhausted, so every reachable state of the ${graph} (depth ${st.maxDepth}) was checked;`,
-      `  ${summed}; P(fingerprint collision) ${fmtSci(st.collisionProbability)}`,
+      ...indent(`proved by ${split(r)}: every shard's queue exhausted, so every reachable state of the ${r.bound.graph} graph (depth ${st.maxDepth}) was checked; ${summed}; P(fingerprint collision) ${fmtSci(st.collisionProbability)}.`),
     ].join('\n');
   }
   return [
     `${head} ${paint(io, 'yellow', 'incomplete')} ${names}`,
-    `  no violation in the ${split(r)}, but ${r.limit ?? 'a bound stopped a shard'}`,
-    `  before its queue was exhausted; ${summed}`,
+    ...indent(`no violation in the ${split(r)}, but ${r.limit ?? 'a bound stopped a shard'} before its queue was exhausted; ${summed}.`),
   ].join('\n');
 }
 

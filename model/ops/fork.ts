@@ -19,6 +19,13 @@ import { copyHugePmd, explainForkHuge, hugeToCopy, thpForkMustSplit } from './fo
 import { copyNonPresent, explainNonPresent, nonPresentEntry } from './copyNonPresent.js';
 import { ensureTable } from '../thp.js';
 
+/** copy_present_pte(s): VM_BUG_ON(PageAnon && PageAnonExclusive) after the dup (6.1; 6.12 VM_WARN_ON_FOLIO) */
+export const ASSERT_FORK_DUP_PAE = 53;
+/** folio_needs_cow_for_dma / page_needs_cow_for_dma: VM_BUG_ON(!(write_protect_seq & 1)) */
+export const ASSERT_NEEDS_COW_SEQ = 54;
+/** page_try_dup_anon_rmap: VM_BUG_ON_PAGE(!PageAnon) (6.1); __folio_try_dup_anon_rmap: VM_WARN_ON_FOLIO(!anon) (6.12) */
+export const ASSERT_TRY_DUP_NOT_ANON = 56;
+
 /** VA whose PTE fork must copy at or after the cursor, or nVa when done. */
 function nextToCopy(v: StateView, m: number, from: number): number {
   for (let va = from; va < v.lay.nVa; va++) {
@@ -42,6 +49,21 @@ function mustCopy(v: StateView, c: Ctx, p: number): boolean {
   return maybePinned;
 }
 
+/**
+ * The assertions of page_try_dup_anon_rmap (5.19+, fb3d824d1a46), which
+ * copy_present_pte and copy_huge_pmd call for every anon page: the page is
+ * anon; for a PageAnonExclusive page it asks folio_needs_cow_for_dma, which
+ * asserts that fork holds write_protect_seq (odd). The VM_BUG_ON is
+ * verified from 5.19 (the context of the PAE series' rmap patches); 5.12–
+ * 5.18 had page_needs_cow_for_dma too, with the assertion unverified, so
+ * it is checked from 5.19 only. Reachable with `--without write-protect-seq`.
+ */
+function tryDupAsserts(v: StateView, c: Ctx, p: number): void {
+  if (!c.k.pae || p === L.ZERO_PFN) return;
+  if (!v.isAnon(p)) v.fireAssert(ASSERT_TRY_DUP_NOT_ANON);
+  if (v.pae(p) && (v.mm(c.mm, L.MM_WPSEQ) & 1) === 0) v.fireAssert(ASSERT_NEEDS_COW_SEQ);
+}
+
 function shareOne(v: StateView, c: Ctx, va: number): void {
   const m = c.mm;
   const child = c.instr.child;
@@ -51,8 +73,9 @@ function shareOne(v: StateView, c: Ctx, va: number): void {
     v.getRef(p); // folio_get / get_page
     v.addMap(p, 1); // page_dup_rmap / folio_try_dup_anon_rmap
     // 5.19+: __folio_try_dup_anon_rmap clears PageAnonExclusive (it cannot fail here:
-    // mustCopy() took the -EBUSY case), so copy_present_ptes' VM_WARN_ON cannot fire.
+    // mustCopy() took the -EBUSY case), so copy_present_ptes' VM_WARN_ON below cannot fire.
     if (c.k.pae) v.setFlag(p, L.PGF_PAE, false);
+    if (c.k.pae && v.isAnon(p) && v.pae(p)) v.fireAssert(ASSERT_FORK_DUP_PAE);
   }
   // is_cow_mapping && pte_write: write-protect both (ptep_set_wrprotect on the parent).
   v.setPteFlags(m, va, flags & ~L.PTEF_WRITE);
@@ -123,6 +146,7 @@ const splitCheck = (c: Ctx): boolean => c.k.forkCopyPinned && !c.k.wpSeq;
 
 /** copy_huge_pmd at the cursor (forkThp.ts): decide now (5.9–5.10: then `dup`), or split / share. */
 function forkHuge(v: StateView, c: Ctx, va: number): void {
+  tryDupAsserts(v, c, v.pmdPfn(c.mm, v.region(va))); // page_try_dup_anon_rmap(compound)
   const split = thpForkMustSplit(v, c, v.pmdPfn(c.mm, v.region(va)));
   if (splitCheck(c)) {
     v.setActFlag(c.actor, split ? L.AF_DECIDED_COPY : L.AF_DECIDED_SHARE, true);
@@ -145,6 +169,7 @@ export const forkCopy = step({
       return v.setAct(c.actor, L.A_CUR, nextToCopy(v, c.mm, va + 1));
     }
     const p = v.pfn(c.mm, va);
+    tryDupAsserts(v, c, p); // before the check (the what-if split check runs it there too)
     if (splitCheck(c)) {
       v.setActFlag(c.actor, mustCopy(v, c, p) ? L.AF_DECIDED_COPY : L.AF_DECIDED_SHARE, true);
       return goto(v, c, forkDup);

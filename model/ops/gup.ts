@@ -20,6 +20,10 @@ import { mmuPfn, mmuPresent, mmuWritable } from '../thp.js';
 export const ASSERT_FOLLOW_PAGE_PTE = 1; // follow_page_pte: VM_BUG_ON_PAGE(FOLL_PIN && anon && !PAE)
 /** follow_trans_huge_pmd: the same VM_BUG_ON_PAGE for a huge PMD (a7f226604170, 5.19) */
 export const ASSERT_FOLLOW_TRANS_HUGE_PMD = 30;
+/** faultin_page: VM_BUG_ON(FAULT_FLAG_WRITE && FAULT_FLAG_UNSHARE) (c89357e27f20, 5.19) */
+export const ASSERT_FAULTIN_WRITE_UNSHARE = 52;
+/** try_grab_folio (try_grab_page, try_get_page before it): WARN_ON_ONCE(refcount <= 0) -> -ENOMEM */
+export const ASSERT_TRY_GRAB_REFCOUNT = 57;
 
 /** FOLL_WRITE, including 5.8's should_force_cow_break (every private anon VMA is a COW mapping). */
 export function follWrite(c: Ctx): boolean {
@@ -89,8 +93,16 @@ export const gupFollow = step({
   effect(v, c) {
     const d = followDecision(v, c);
     if (d === F_FAIL) return fail(v, c);
-    if (d !== F_GRAB) return callFault(v, c, faultEntry, gupFollow, d === F_FAULT_WRITE, d === F_UNSHARE, true);
+    if (d !== F_GRAB) {
+      // faultin_page: FAULT_FLAG_WRITE comes from FOLL_WRITE, FAULT_FLAG_UNSHARE from follow_page_pte's -EMLINK.
+      if (c.k.unshare && d === F_UNSHARE && v.actFlag(c.actor, L.AF_FOLL_WRITE)) v.fireAssert(ASSERT_FAULTIN_WRITE_UNSHARE);
+      return callFault(v, c, faultEntry, gupFollow, d === F_FAULT_WRITE, d === F_UNSHARE, true);
+    }
     const p = mmuPfn(v, c.mm, c.instr.va);
+    if (p !== L.ZERO_PFN && v.refcount(p) <= 0) {
+      v.fireAssert(ASSERT_TRY_GRAB_REFCOUNT);
+      return fail(v, c); // -ENOMEM
+    }
     if (c.k.pae && c.pin!.foll_pin && p !== L.ZERO_PFN && v.isAnon(p) && !v.pae(p)) {
       v.fireAssert(v.huge(c.mm, c.instr.va) ? ASSERT_FOLLOW_TRANS_HUGE_PMD : ASSERT_FOLLOW_PAGE_PTE);
     }

@@ -28,7 +28,7 @@ import { uffdCopy, uffdRead, uffdWait, uffdWake, uffdZeropage } from './userfaul
 import { reclaimAddToSwap, reclaimPageout, reclaimUnmapClear, reclaimUnmapSet } from './reclaim.js';
 import { swapinLookup, swapinMap, swapinWp } from './swapin.js';
 import { migrateIsolate, migrateMove, migrateUnmapClear, migrateUnmapSet } from './migrate.js';
-import { numaScan } from './numa.js';
+import { numaModifyProt, numaScan } from './numa.js';
 
 /** Index = step id; id 0 is reserved for "instruction not started". */
 export const STEPS: readonly StepDef[] = [
@@ -43,6 +43,7 @@ export const STEPS: readonly StepDef[] = [
   faultPte, thpAlloc, thpInstall, collapseScan, collapseFlush, collapseSync, collapseIsolate, collapseInstall,
   reclaimAddToSwap, reclaimUnmapClear, reclaimUnmapSet, reclaimPageout, swapinLookup, swapinMap, swapinWp,
   migrateIsolate, migrateUnmapClear, migrateUnmapSet, migrateMove, numaScan, wpLockWait,
+  numaModifyProt,
 ];
 STEPS.forEach((s, i) => { s.id = i + 1; });
 
@@ -112,7 +113,7 @@ export const OPS: readonly OpInfo[] = [
   { syntax: 'pageout P VA', who: 'reclaim', functions: 'shrink_folio_list: add_to_swap (5.11+ skips maybe-pinned), try_to_unmap / try_to_unmap_one (ptep_clear_flush; 5.19+ page_try_share_anon_rmap, swap PTE exclusive bit), pageout, __remove_mapping (refcount freeze)', ref: '§B.9' },
   { syntax: 'read|write VA (swap PTE)', who: 'thread', functions: 'do_swap_page: swap_cache_get_folio / swapin_readahead, reuse_swap_page (<=5.17), page_count()==1 (5.18), pte_swp_exclusive (5.19+), then do_wp_page', ref: '§B.9' },
   { syntax: 'migrate P VA', who: 'migration', functions: 'migrate_pages: migrate_folio_unmap, try_to_migrate / try_to_migrate_one (5.19+ page_try_share_anon_rmap), folio_migrate_mapping (refcount freeze), remove_migration_ptes; faults and slow GUP: migration_entry_wait', ref: '§B.10' },
-  { syntax: 'scan P VA', who: 'numa', functions: 'task_numa_work: change_prot_numa, change_pte_range(MM_CP_PROT_NUMA); the hint fault: do_numa_page; GUP-fast refuses PROT_NONE, slow GUP faults it in', ref: '§B.11' },
+  { syntax: 'scan P VA', who: 'numa', functions: 'task_numa_work: change_prot_numa, change_pte_range(MM_CP_PROT_NUMA) (skip checks, then ptep_modify_prot_start/commit, not rechecked); the hint fault: do_numa_page; GUP-fast refuses PROT_NONE, slow GUP faults it in', ref: '§B.11' },
   { syntax: 'madvise A collapse', who: 'thread', functions: 'madvise_collapse (MADV_COLLAPSE, 6.1): the same collapse_huge_page on its own mm, without max_ptes_shared', ref: '§B.14' },
   { syntax: 'collapse P A', who: 'khugepaged', functions: 'collapse_huge_page: hpage_collapse_scan_pmd, pmdp_collapse_flush, tlb_remove_table_sync_one, __collapse_huge_page_isolate (is_refcount_suitable), __collapse_huge_page_copy, set_pmd_at', ref: '§B.14' },
 ];

@@ -26,7 +26,8 @@
  * A_HOLD the page being processed (KSM's reference and page lock; mmap_lock
  * of the phase's mm is held while it is set), A_NEW the KSM page once
  * phase 0 is done (its reference), A_ORIG_PFN/A_ORIG_PTE the PTE
- * write_protect_page left (replace_page's orig_pte).
+ * write_protect_page left (replace_page's orig_pte), A_ANON_EXCL the
+ * anon_exclusive read before the clear (between wp_clear and wp_check).
  */
 import * as L from '../layout.js';
 import { putPage } from '../pages.js';
@@ -34,6 +35,7 @@ import { step } from '../step.js';
 import type { Ctx } from '../step.js';
 import type { StateView } from '../view.js';
 import { finish, fp, fpBase, goto } from './common.js';
+import { tryShareExclusive } from './rmapWalk.js';
 
 export const ASSERT_KSM_REPLACE_PAE = 20; // replace_page: VM_BUG_ON_PAGE(PageAnonExclusive(page))
 export const ASSERT_KSM_KPAGE_PAE = 21; // replace_page: VM_BUG_ON_FOLIO(anon && PageAnonExclusive(kpage))
@@ -142,6 +144,7 @@ export const ksmWpClear = step({
       rememberAt(v, c, m, va); // nothing to do: *orig_pte = the R/O clean PTE
       return afterWriteProtect(v, c);
     }
+    v.setAct(c.actor, L.A_ANON_EXCL, c.k.pae && v.pae(p) ? 1 : 0); // anon_exclusive, read before the clear
     v.setPte(m, va, L.PTE_CLEARED, p, v.pteFlags(m, va));
     v.setPtl(m, true);
     goto(v, c, ksmWpCheck);
@@ -161,12 +164,22 @@ export const ksmWpClear = step({
   },
 });
 
-/** write_protect_page's verdict after the clear: '' = write-protect, else why it restores. */
-function checkFails(v: StateView, c: Ctx, p: number): string {
+/** The count check after the clear: '' if mapcount + 1 + swapcache == refcount. */
+function countsDiffer(v: StateView, p: number): string {
   const swapped = v.hasFlag(p, L.PGF_SWAPCACHE) ? 1 : 0;
   // "+1": KSM's own reference (get_mergeable_page). GUP-fast grabs are in the refcount already.
   if (v.mapcount(p) + 1 + swapped !== v.refcount(p)) return `mapcount ${v.mapcount(p)} + 1 + swapcache ${swapped} != refcount ${v.refcount(p)}`;
-  if (c.k.pae && v.pae(p) && v.maybePinned(p)) return 'page_try_share_anon_rmap: maybe pinned -> -EBUSY';
+  return '';
+}
+
+/** anon_exclusive as ksm.wp_clear read it before the clear (5.19+). */
+const anonExcl = (v: StateView, c: Ctx): boolean => v.act(c.actor, L.A_ANON_EXCL) !== 0;
+
+/** write_protect_page's verdict after the clear: '' = write-protect, else why it restores. */
+function checkFails(v: StateView, c: Ctx, p: number): string {
+  const counts = countsDiffer(v, p);
+  if (counts !== '') return counts;
+  if (anonExcl(v, c) && v.maybePinned(p)) return 'page_try_share_anon_rmap: maybe pinned -> -EBUSY';
   return '';
 }
 
@@ -179,12 +192,14 @@ export const ksmWpCheck = step({
     const [m, va] = where(v, c);
     const p = v.pfn(m, va);
     const f = v.pteFlags(m, va);
+    const excl = anonExcl(v, c);
+    v.setAct(c.actor, L.A_ANON_EXCL, 0);
     v.setPtl(m, false);
-    if (checkFails(v, c, p) !== '') {
+    // The count check, then (anon_exclusive only) __folio_try_share_anon_rmap: clears PAE or fails on a pin.
+    if (countsDiffer(v, p) !== '' || !tryShareExclusive(v, p, excl)) {
       v.setPte(m, va, L.PTE_PRESENT, p, f); // set_pte_at(mm, addr, ptep, entry): restore
       return fail(v, c);
     }
-    if (c.k.pae && v.pae(p)) v.setFlag(p, L.PGF_PAE, false); // __folio_try_share_anon_rmap
     v.setPte(m, va, L.PTE_PRESENT, p, f & ~(L.PTEF_WRITE | L.PTEF_DIRTY)); // the page is marked dirty instead
     rememberAt(v, c, m, va);
     afterWriteProtect(v, c);
@@ -195,7 +210,7 @@ export const ksmWpCheck = step({
     const p = b.pfn(m, va);
     const r = checkFails(b, c, p);
     if (r !== '') return `${r}: restore the PTE, no merge`;
-    const share = c.k.pae && b.pae(p) ? 'clear PageAnonExclusive, ' : '';
+    const share = anonExcl(b, c) ? 'clear PageAnonExclusive, ' : '';
     const ksm = a.hasFlag(p, L.PGF_KSM) && !b.hasFlag(p, L.PGF_KSM) ? `; page#${p} becomes the KSM page` : '';
     return `counts ok: ${share}PTE -> R/O clean${ksm}`;
   },

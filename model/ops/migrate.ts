@@ -27,7 +27,8 @@
  * Faults and slow GUP on a migration entry wait (fault.ts:
  * migration_entry_wait); GUP-fast refuses it (not present) and falls back.
  * Frame: A_HOLD the page (isolation reference, folio lock), A_ORIG_PTE the
- * kind of the PTE being unmapped. Not modelled: swap-cache and KSM pages,
+ * kind of the PTE being unmapped, A_ANON_EXCL its anon_exclusive
+ * (ops/rmapWalk.ts). Not modelled: swap-cache and KSM pages,
  * THP, the dst allocation before unmapping (it is invisible until mapped).
  */
 import * as L from '../layout.js';
@@ -160,7 +161,7 @@ export const migrateUnmapSet = step({
     if (s < 0) return undo(v, c); // cannot happen while every PTL taker waits on MM_PTL; be safe
     const f = v.pteFlags(slotMm(v, s), slotVa(v, s));
     const wasWrite = (f & L.PTEF_WRITE) !== 0;
-    const excl = anonExclusive(v, c, p);
+    const excl = anonExclusive(v, c);
     if (c.k.pae && wasWrite && !excl) v.fireAssert(ASSERT_MIGRATE_WRITE_NOT_EXCL);
     if (!tryShare(v, c, p)) {
       restorePte(v, c, s);
@@ -180,7 +181,7 @@ export const migrateUnmapSet = step({
     if (a.kind(m, va) !== L.PTE_MIGRATION) return `${where(c, m, va)}: page_try_share_anon_rmap: page#${p} maybe pinned -> restore the PTE, migration fails`;
     const f = a.pteFlags(m, va);
     const kind = (f & L.PTEF_WRITE) !== 0 ? 'writable' : (f & L.PTEF_SWP_EXCL) !== 0 ? 'readable_exclusive' : 'readable';
-    const share = anonExclusive(b, c, p) && c.k.unmapTryShare ? 'clear PageAnonExclusive, ' : '';
+    const share = anonExclusive(b, c) && c.k.unmapTryShare ? 'clear PageAnonExclusive, ' : '';
     return `${where(c, m, va)}: ${share}${kind} migration entry for page#${p}`;
   },
 });

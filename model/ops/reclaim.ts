@@ -20,7 +20,8 @@
  *    frame keeps only the slot's content.
  *
  * Frame: A_HOLD the folio (isolation reference and folio lock held),
- * A_ORIG_PTE the kind of the PTE being unmapped.
+ * A_ORIG_PTE the kind of the PTE being unmapped, A_ANON_EXCL its
+ * anon_exclusive (ops/rmapWalk.ts).
  * Not modelled: LRU aging and referenced checks (reclaim may always pick
  * the page), dirty tracking (pageout always writes), THP and KSM folios,
  * swap-full heuristics (vm_swap_full, mlock).
@@ -125,7 +126,7 @@ export const reclaimUnmapSet = step({
     const p = held(v, c);
     const s = clearedMapping(v, p);
     if (s < 0) return keep(v, c); // cannot happen while every PTL taker waits on MM_PTL; be safe
-    const excl = anonExclusive(v, c, p);
+    const excl = anonExclusive(v, c);
     if (!tryShare(v, c, p)) {
       restorePte(v, c, s);
       return keep(v, c); // walk_abort: the folio is still mapped -> activate_locked
@@ -141,7 +142,7 @@ export const reclaimUnmapSet = step({
     const at = where(c, slotMm(b, s), slotVa(b, s));
     if (a.kind(slotMm(b, s), slotVa(b, s)) !== L.PTE_SWAP) return `${at}: page_try_share_anon_rmap: page#${p} maybe pinned -> restore the PTE, keep the folio`;
     const excl = (a.pteFlags(slotMm(b, s), slotVa(b, s)) & L.PTEF_SWP_EXCL) !== 0 ? ' (exclusive)' : '';
-    const share = anonExclusive(b, c, p) && c.k.unmapTryShare ? 'clear PageAnonExclusive, ' : '';
+    const share = anonExclusive(b, c) && c.k.unmapTryShare ? 'clear PageAnonExclusive, ' : '';
     return `${at}: ${share}swap PTE${excl} -> slot of page#${p}; mapcount ${b.mapcount(p)} -> ${a.mapcount(p)}`;
   },
 });

@@ -62,10 +62,15 @@ export function clearedMapping(v: StateView, p: number): number {
 export const slotMm = (v: StateView, s: number): number => Math.floor(s / v.lay.nVa);
 export const slotVa = (v: StateView, s: number): number => s % v.lay.nVa;
 
-/** ptep_clear_flush under the PTL, which stays held; the old kind is kept in A_ORIG_PTE for a restore. */
+/**
+ * anon_exclusive = PageAnonExclusive (5.19+) read before the clear, then
+ * ptep_clear_flush under the PTL, which stays held; the old kind is kept in
+ * A_ORIG_PTE for a restore, anon_exclusive in A_ANON_EXCL for the set step.
+ */
 export function clearPte(v: StateView, c: Ctx, s: number): void {
   const m = slotMm(v, s);
   const va = slotVa(v, s);
+  v.setAct(c.actor, L.A_ANON_EXCL, c.k.pae && v.pae(v.pfn(m, va)) ? 1 : 0);
   v.setAct(c.actor, L.A_ORIG_PTE, v.kind(m, va));
   v.setPte(m, va, L.PTE_CLEARED, v.pfn(m, va), v.pteFlags(m, va));
   v.setPtl(m, true);
@@ -77,6 +82,7 @@ export function restorePte(v: StateView, c: Ctx, s: number): void {
   const va = slotVa(v, s);
   v.setPte(m, va, v.act(c.actor, L.A_ORIG_PTE), v.pfn(m, va), v.pteFlags(m, va));
   v.setAct(c.actor, L.A_ORIG_PTE, 0);
+  v.setAct(c.actor, L.A_ANON_EXCL, 0);
   v.setPtl(m, false);
 }
 
@@ -93,30 +99,43 @@ export function installEntry(v: StateView, c: Ctx, s: number, kind: number, flag
   v.addMap(p, -1);
   putPage(v, p);
   v.setAct(c.actor, L.A_ORIG_PTE, 0);
+  v.setAct(c.actor, L.A_ANON_EXCL, 0);
   v.setPtl(m, false);
 }
 
 /**
- * anon_exclusive, read before the clear in the kernel: PageAnonExclusive
- * (5.19+). Reading it after the clear is the same: PAE changes only under
- * the folio lock (held) or by fork and wp-reuse of this very PTE (excluded
- * by the PTL held across the two steps).
+ * anon_exclusive as clearPte read it before the clear (5.19+). PAE cannot
+ * change in between: it changes only under the folio lock (held) or by
+ * fork and wp-reuse of this very PTE (excluded by the PTL held across the
+ * two steps); __folio_try_share_anon_rmap's VM_WARN_ON_FOLIO checks that.
  */
-export function anonExclusive(v: StateView, c: Ctx, p: number): boolean {
-  return c.k.pae && v.pae(p);
+export function anonExclusive(v: StateView, c: Ctx): boolean {
+  return v.act(c.actor, L.A_ANON_EXCL) !== 0;
 }
+
+/** __folio_try_share_anon_rmap: VM_WARN_ON_FOLIO(!PageAnonExclusive(page)) (reference §E.3, 5.19+) */
+export const ASSERT_TRY_SHARE_NOT_PAE = 55;
 
 /**
  * page_try_share_anon_rmap / folio_try_share_anon_rmap_pte (5.19+,
- * 6c287605fd56): on an anon_exclusive page, fail (-EBUSY) if it may be
- * pinned, else clear PageAnonExclusive. The smp_mb pairs with GUP-fast's
- * grab → recheck: sequential consistency over the two steps is that.
+ * 6c287605fd56), called only when anon_exclusive (`excl`, read before the
+ * clear): warn if the page lost PageAnonExclusive meanwhile; fail (-EBUSY)
+ * if it may be pinned, else clear PageAnonExclusive. The smp_mb pairs with
+ * GUP-fast's grab → recheck: sequential consistency over the two steps is
+ * that. Shared with ops/ksm.ts write_protect_page.
  */
-export function tryShare(v: StateView, c: Ctx, p: number): boolean {
-  if (!c.k.unmapTryShare || !anonExclusive(v, c, p)) return true;
+export function tryShareExclusive(v: StateView, p: number, excl: boolean): boolean {
+  if (!excl) return true;
+  if (!v.pae(p)) v.fireAssert(ASSERT_TRY_SHARE_NOT_PAE);
   if (v.maybePinned(p)) return false;
   v.setFlag(p, L.PGF_PAE, false);
   return true;
+}
+
+/** tryShareExclusive for try_to_unmap_one / try_to_migrate_one (switch unmap-try-share). */
+export function tryShare(v: StateView, c: Ctx, p: number): boolean {
+  if (!c.k.unmapTryShare) return true;
+  return tryShareExclusive(v, p, anonExclusive(v, c));
 }
 
 /** Footprint of a daemon step: its target PTE, the folio it holds and the PTE the walk is at. */

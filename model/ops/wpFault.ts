@@ -18,6 +18,10 @@ import { isReuse, WP_COPY_LOCKED, WP_REUSE_MAPCOUNT, WP_REUSE_REFCOUNT, wpDecide
 import { swapCount } from '../swap.js';
 
 export const ASSERT_WP_PAGE_REUSE = 3; // wp_page_reuse: VM_BUG_ON(anon && !PageAnonExclusive)
+/** wp_page_reuse: VM_BUG_ON(!(vmf->flags & FAULT_FLAG_WRITE)) — an unshare fault never gets there (c89357e27f20, 5.19) */
+export const ASSERT_WP_REUSE_NOT_WRITE = 50;
+/** wp_page_copy: BUG_ON(unshare && pte_write(entry)) — an unshare fault maps the copy R/O (c89357e27f20, 5.19) */
+export const ASSERT_WP_COPY_UNSHARE_WRITE = 51;
 
 /** The decide part, run by the fault entry step under the PTL. Returns the reason code. */
 export function doWpPage(v: StateView, c: Ctx): number {
@@ -92,6 +96,7 @@ function reuse(v: StateView, c: Ctx, p: number, unshare: boolean, r: number): vo
     putPage(v, p);
   }
   if (unshare) return;
+  if (c.k.unshare && !v.actFlag(c.actor, L.AF_WRITE)) v.fireAssert(ASSERT_WP_REUSE_NOT_WRITE);
   if (c.k.pae && !v.pae(p)) v.fireAssert(ASSERT_WP_PAGE_REUSE);
   v.setPteFlags(m, va, v.pteFlags(m, va) | newPteFlags(v, m, va, true) | L.PTEF_DIRTY);
 }
@@ -142,6 +147,7 @@ export const wpInstall = step({
       const unshare = v.actFlag(c.actor, L.AF_UNSHARE);
       // The new PTE is writable on a write fault, R/O on unshare (BUG_ON(unshare && pte_write)).
       mapNewAnon(v, c, m, va, q, unshare ? 0 : newPteFlags(v, m, va, true));
+      if (c.k.unshare && unshare && v.writable(m, va)) v.fireAssert(ASSERT_WP_COPY_UNSHARE_WRITE);
       if (old !== L.ZERO_PFN) {
         v.addMap(old, -1); // folio_remove_rmap_pte(old)
         putPage(v, old); // the old PTE's reference

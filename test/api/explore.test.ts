@@ -67,6 +67,16 @@ describe('open-mode verdicts', () => {
     expect(iv.trace!.steps.filter((s) => s.starts).map((s) => `${s.actor}: ${s.starts}`).slice(-3)).toEqual(['P0: fork P1', 'P1: pin A ro', 'P1: write A']);
   });
 
+  it('a kernel daemon joins as its own actor picking any page: uprobes replaces a pinned page on 6.1 (reference §C.1 row 12)', () => {
+    const spec = openSpec({ procs: 2, pages: 1, maxOps: 1, ops: ['default,uprobe-register'] });
+    const cfg = openConfig(spec);
+    const uprobes = cfg.actors.find((a) => a.name === 'uprobes')!;
+    expect(uprobes.program[0]!.alts!.map((a) => a.text)).toEqual(['register P0 A', 'register P1 A']);
+    const r = exploreOpen(spec, kernel('6.1'), { invariants: ['pin-coherent'] });
+    expect(r.verdict).toBe('violated');
+    expect(r.invariants[0]!.trace!.steps.filter((x) => x.starts).map((x) => `${x.actor}: ${x.starts}`).slice(-2)).toEqual(['P0: pin A ro', 'uprobes: register P0 A']);
+  });
+
   it('GUP-fast racing fork needs two threads of P0 and is fixed in 5.11', () => {
     const spec = openSpec({ procs: 2, pages: 1, maxOps: 1, threads: 2, ops: ['fork,pin-rw-fast'] });
     expect(exploreOpen(spec, kernel('5.10')).invariants.find((i) => i.invariant === 'pinned-not-cow-shared')!.verdict).toBe('violated');

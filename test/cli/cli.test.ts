@@ -5,6 +5,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { expectedVerdict } from '../../scenario/compile.js';
+import { catalogNames, loadScenario } from '../../scenario/catalog.js';
 
 const BIN = join(__dirname, '..', '..', 'bin', 'pincow.js');
 
@@ -42,10 +44,20 @@ describe('pincow check', () => {
     expect(run('check', 'vmsplice-child-unmap', '--kernel', '5.7').out).toContain('no-missed-cow violated');
   });
   it('with no argument checks every catalogue scenario on the newest era, one verdict each', () => {
+    // Some catalogue scenarios show problems still open on the newest kernel
+    // (uprobes and KSM replace pinned pages, migration unmaps them for a
+    // moment), so `check` exits 1 and names exactly those.
     const r = run('check');
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(1);
     const verdicts = r.out.split('\n').filter((l) => / \(E9\): /.test(l));
     expect(verdicts.length).toBe(run('list', 'scenarios').out.split('\n').filter((l) => /^\S/.test(l)).length);
+    const violated = verdicts.filter((l) => l.includes('): violated')).map((l) => l.split(' ')[0]);
+    const expected = catalogNames().filter((n) => {
+      const s = loadScenario(n);
+      return s.invariants.some((i) => expectedVerdict(s, i, 'E9') === 'violated');
+    });
+    expect(violated).toEqual(expected);
+    expect(violated.length).toBeGreaterThan(0);
   });
   it('--format json parses and has the documented fields', () => {
     const r = run('check', 'gup-fast-vs-fork', '--kernel', '5.10,6.1', '--format', 'json');

@@ -30,6 +30,9 @@ const dir = mkdtempSync(join(tmpdir(), 'pincow-scale-'));
 const ROOT = join(__dirname, '..', '..');
 const STRESS = join(ROOT, 'bench', 'stress.pincow');
 
+/** The text with its line wrapping undone (verdict lines wrap at 72 columns). */
+const flat = (s: string): string => s.replace(/\s+/g, ' ');
+
 /** Timings differ from run to run; nothing else may. */
 const untimed = (s: string): string => s.replace(/\d+\.\d\d s\b/g, 'T s');
 
@@ -86,7 +89,7 @@ describe('--shard i/N and merge: the verdicts and counterexamples of one run', (
     expect(traces(merged.out)).toBe(traces(one.out));
     const verdicts = (s: string): string[] => s.split('\n').filter((l) => /^\S+ \S+ \(E\d\):/.test(l));
     expect(verdicts(merged.out)).toEqual(verdicts(one.out));
-    expect(merged.out).toMatch(/split at depth 2/);
+    expect(flat(merged.out)).toMatch(/split at depth 2/);
   });
   it('a bigger graph, cut by the default rule: one shortest counterexample per invariant, as one run finds', () => {
     const inv = ['--invariant', 'pinned-not-cow-shared'];
@@ -96,7 +99,7 @@ describe('--shard i/N and merge: the verdicts and counterexamples of one run', (
     const merged = run(['merge', ...files]);
     expect(merged.code).toBe(1);
     expect(traces(merged.out)).toBe(traces(one.out));
-    const split = /split at depth \d+: (\d+) states, (\d+)\/(\d+)\/(\d+)\/(\d+)\)/.exec(merged.out)!;
+    const split = /split at depth \d+: (\d+) states, (\d+)\/(\d+)\/(\d+)\/(\d+)\)/.exec(flat(merged.out))!;
     expect(Number(split[2]) + Number(split[3]) + Number(split[4]) + Number(split[5])).toBe(Number(split[1]));
   });
   it('a proof (exit 0) stays a proof; junit output works on the merge', () => {
@@ -104,7 +107,7 @@ describe('--shard i/N and merge: the verdicts and counterexamples of one run', (
     const m = run(['merge', ...files]);
     expect(m.code).toBe(0);
     expect(m.out).toContain('holds');
-    expect(m.out).toContain('proved by 2 shards');
+    expect(flat(m.out)).toContain('proved by 2 shards');
     expect(run(['merge', ...files, '--format', 'junit']).out).toContain('tests="1" failures="0" errors="0"');
   });
   it('refuses shards that are not the N parts of one run (exit 2)', () => {
@@ -200,7 +203,7 @@ describe('bounds that end well', () => {
     let asked = 0;
     const r = run(['check', STRESS, 'fork-after-pin', '--kernel', '6.1'], { interrupted: () => ++asked > 2 });
     expect(r.code).toBe(3);
-    expect(r.out).toMatch(/bench-stress 6\.1 \(E5\): incomplete .*\n {2}no violation in \d+ states to depth \d+ of the (full|reduced) graph;\n {2}interrupted before the queue was exhausted/);
+    expect(flat(r.out)).toMatch(/bench-stress 6\.1 \(E5\): incomplete .* no violation in \d+ states to depth \d+ of the .*graph.*; interrupted before the queue was exhausted/);
     expect(r.err).toContain('pincow: interrupted: 1 run(s) not started');
     expect(r.out).not.toContain('fork-after-pin');
   });
@@ -209,13 +212,13 @@ describe('bounds that end well', () => {
       let asked = 0;
       const r = run(['check', STRESS, '--kernel', '6.1', ...extra], { interrupted: () => ++asked > 3 });
       expect(r.code, extra.join(' ')).toBe(3);
-      expect(r.out).toContain('interrupted before the queue was exhausted');
+      expect(flat(r.out)).toContain('interrupted before the queue was exhausted');
     }
   });
   it('--max-memory: exit 3 naming the bound', () => {
     const r = run(['check', STRESS, '--kernel', '6.1', '--max-memory', '1']);
     expect(r.code).toBe(3);
-    expect(r.out).toContain('memory bound 1 MiB reached before the queue was exhausted');
+    expect(flat(r.out)).toContain('memory bound 1 MiB reached before the queue was exhausted');
   });
   it('--strategy dfs: the verdicts of BFS, and it says its counterexamples are not shortest', () => {
     for (const [name, kernel] of [['vmsplice-child-unmap', '5.7'], ['vmsplice-child-unmap', '6.1'], ['gup-fast-vs-fork', '5.10']] as const) {
@@ -249,6 +252,6 @@ describe('the executable and a real Ctrl-C', () => {
     expect(code).toBe(3);
     expect(err).toContain('pincow: interrupted: stopping at the next check point');
     expect(err).toMatch(/"event":"done".*"verdict":"incomplete".*"limit":"interrupted"/);
-    expect(out).toContain('interrupted before the queue was exhausted');
+    expect(flat(out)).toContain('interrupted before the queue was exhausted');
   });
 });

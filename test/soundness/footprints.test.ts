@@ -12,6 +12,7 @@ import { INVARIANT_NAMES } from '../../invariants/index.js';
 import { kernelOfEra, ERAS } from '../../model/kernels.js';
 import { MmModel } from '../../model/mmModel.js';
 import { catalogNames, compileText, loadScenario } from '../../scenario/catalog.js';
+import { openConfig, openSpec } from '../../scenario/open.js';
 import { lintFutures, lintIndependence, lintReads, lintSymmetry, lintWrites, reachable } from './lint.js';
 
 const EXTRA: Record<string, string> = {
@@ -25,14 +26,20 @@ const EXTRA: Record<string, string> = {
 
 const ERA_SAMPLE = ['E0', 'E2', 'E5', 'E9'];
 
+/** Open mode (choice instructions, scenario/open.ts): two processes with two ops each; one process with two threads. */
+const OPEN = [{ procs: 2, pages: 1, maxOps: 2, threads: 1 }, { procs: 1, pages: 1, maxOps: 2, threads: 2 }];
+
 const configs = [
-  ...catalogNames().map((n) => ({ name: n, load: () => loadScenario(n) })),
-  ...Object.entries(EXTRA).map(([n, text]) => ({ name: n, load: () => compileText(text, `${n}.pincow`, false) })),
-].flatMap(({ name, load }) => ERA_SAMPLE.map((e) => ({ label: `${name} on ${e}`, load, era: ERAS.find((x) => x.id === e)! })));
+  ...catalogNames().map((n) => ({ name: n, load: () => loadScenario(n).cfg })),
+  ...Object.entries(EXTRA).map(([n, text]) => ({ name: n, load: () => compileText(text, `${n}.pincow`, false).cfg })),
+].flatMap(({ name, load }) => ERA_SAMPLE.map((e) => ({ label: `${name} on ${e}`, load, era: ERAS.find((x) => x.id === e)! })))
+  .concat(OPEN.flatMap((o) => ['E2', 'E5'].map((e) => ({
+    label: `open mode ${JSON.stringify(o)} on ${e}`, load: () => openConfig(openSpec(o)), era: ERAS.find((x) => x.id === e)!,
+  }))));
 
 /** Each configuration's model, reachable states and properties, built once on first use. */
 const cases = configs.map((c) => {
-  const m = new MmModel(c.load().cfg, kernelOfEra(c.era));
+  const m = new MmModel(c.load(), kernelOfEra(c.era));
   let memo: { states: Uint8Array[]; props: ReturnType<typeof properties> } | undefined;
   const get = () => (memo ??= { states: reachable(m), props: properties(m, INVARIANT_NAMES.filter((n) => n !== 'no-deadlock')) });
   return { label: c.label, m, get };

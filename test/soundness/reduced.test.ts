@@ -18,6 +18,8 @@ import type { Kernel } from '../../model/kernels.js';
 import { MmModel } from '../../model/mmModel.js';
 import { catalogNames, compileText, loadScenario } from '../../scenario/catalog.js';
 import type { LoadedScenario } from '../../scenario/catalog.js';
+import { openScenario } from '../../api/explore.js';
+import { openSpec } from '../../scenario/open.js';
 import { enabledOf, after } from './lint.js';
 
 const MODES = [
@@ -106,6 +108,16 @@ describe('reduced and full exploration agree on extra configurations', () => {
   const cells = Object.keys(EXTRA).flatMap((n) => ['E0', 'E2', 'E5', 'E9'].map((id) => ({ label: `${n} on ${id}`, n, e: ERAS.find((x) => x.id === id)! })));
   it.each(cells)('$label', ({ n, e }) => {
     const s = compileText(EXTRA[n]!, `${n}.pincow`, false);
+    agree(s, kernelOfEra(e));
+    sameProjections(s, kernelOfEra(e));
+  });
+});
+
+describe('reduced and full exploration agree in open mode (choice instructions)', () => {
+  const specs = [{ procs: 2, pages: 1, maxOps: 2, threads: 1 }, { procs: 1, pages: 1, maxOps: 2, threads: 2 }];
+  const cells = specs.flatMap((o) => ['E0', 'E2', 'E5', 'E9'].map((id) => ({ label: `${JSON.stringify(o)} on ${id}`, o, e: ERAS.find((x) => x.id === id)! })));
+  it.each(cells)('$label', ({ o, e }) => {
+    const s = openScenario(openSpec(o));
     agree(s, kernelOfEra(e));
     sameProjections(s, kernelOfEra(e));
   });

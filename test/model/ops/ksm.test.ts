@@ -92,6 +92,17 @@ describe('write_protect_page on a pinned page', () => {
     expect(m.view(s).pinGhost(0) & L.PING_KSM_REPLACED).toBe(L.PING_KSM_REPLACED);
   });
 
+  it.each([['5.10', ['ksm.wp_clear', 'ksm.wp_check', 'ksm.wp_clear', 'ksm.replace']], ['6.1', ['ksm.wp_clear', 'ksm.wp_check', 'ksm.wp_clear', 'ksm.wp_check']]] as const)(
+    'the shortcut reached without editing (catalog/ksm-ro-clean-pinned): a read swap-in, then a R/O pin (%s)', (k, steps) => {
+      const m = makeModel(`${TWO}  reclaim: pageout P0 B\n  P0: read B; pin B ro\nksmd:\n  merge P0 A P0 B\n`, k);
+      const s0 = afterSetup(m);
+      expectPte(m, s0, 'P0', 'B', { kind: 'present', pfn: 2, write: false, dirty: false });
+      const log: StepLog = [];
+      const s = runActor(m, s0, actor(m, 'ksmd'), Infinity, log);
+      expect(log).toEqual(steps);
+      expectPte(m, s, 'P0', 'B', { pfn: k === '5.10' ? 1 : 2 });
+    });
+
   it('5.19+: an exclusive page goes through the block even when R/O and clean; the pin makes it fail', () => {
     const m = makeModel(`${TWO}  P0: pin B ro\nksmd:\n  merge P0 A P0 B\n`, '6.1');
     const e = edit(m, afterSetup(m));
