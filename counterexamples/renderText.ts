@@ -67,10 +67,30 @@ function place(indent: number, text: string): string[] {
   return [first, ...more].map((l, i) => ' '.repeat(indent + lead + (i > 0 ? 2 : 0)) + l);
 }
 
-export function renderColumns(trace: Trace, actors: readonly string[]): string[] {
+/** Do the actor names fit their columns (one blank between neighbours)? */
+function namesFit(actors: readonly string[]): boolean {
   const st = stride(actors.length);
-  const head = actors.reduce((acc, name, i) => acc.padEnd(i * st) + name, '');
-  const out = [head.slice(0, WIDTH)];
+  return actors.length <= 1 || actors.every((n, i) => i === actors.length - 1 || n.length < st);
+}
+
+/**
+ * The columns to draw: every actor when the names fit; otherwise (open mode
+ * has up to a dozen actors) only the actors that take a step in the trace,
+ * with names cut to their column and spelt out in a legend line.
+ */
+function columns(trace: Trace, actors: readonly string[]): { shown: readonly string[]; head: string[] } {
+  const shown = namesFit(actors) ? actors : actors.filter((a) => trace.steps.some((s) => s.actor === a));
+  const st = stride(shown.length);
+  if (namesFit(shown)) return { shown, head: [shown.reduce((acc, name, i) => acc.padEnd(i * st) + name, '')] };
+  const cut = shown.map((n, i) => (i === shown.length - 1 ? n : n.slice(0, Math.max(1, st - 1))));
+  const legend = shown.flatMap((n, i) => (cut[i] !== n ? [`${cut[i]}=${n}`] : []));
+  return { shown, head: [cut.reduce((acc, name, i) => acc.padEnd(i * st) + name, ''), ...wrap(`(columns: ${legend.join(', ')})`, WIDTH)] };
+}
+
+export function renderColumns(trace: Trace, all: readonly string[]): string[] {
+  const { shown: actors, head } = columns(trace, all);
+  const st = stride(actors.length);
+  const out = head.map((l) => l.slice(0, WIDTH));
   for (const s of trace.steps) {
     const col = actors.indexOf(s.actor) * st;
     for (const l of stepLines(s)) out.push(...place(col, l));
