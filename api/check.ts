@@ -152,7 +152,7 @@ export function check(s: LoadedScenario, kernel: Kernel, o: CheckOptions = {}): 
     model,
     ...(rc ? { recheck: { states: rc.states, complete: rc.complete } } : {}),
     ...(verdict === 'incomplete' ? { limit: limitText(r, depth, o) } : {}),
-    ...(o.strategy === 'dfs' || o.workers ? { run: { strategy: o.strategy ?? 'bfs', workers: o.workers ?? 0 } } : {}),
+    ...(o.strategy === 'dfs' || o.workers ? { run: { strategy: o.strategy ?? 'bfs', workers: o.workers ?? 1 } } : {}),
     ...(o.shard && r.shard ? { shard: { index: o.shard.index, count: o.shard.count, cut: r.shard, end: r.end, found: r.violations } } : {}),
   };
 }

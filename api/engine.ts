@@ -20,7 +20,7 @@ export type Strategy = 'bfs' | 'dfs';
 export interface EngineOptions {
   /** 'bfs' (default: shortest counterexamples) or 'dfs' (memory-light; counterexamples not shortest) */
   readonly strategy?: Strategy;
-  /** worker threads for the BFS (0 or absent: this thread only) */
+  /** threads for the BFS: this one and workers - 1 worker threads (1 or absent: this thread only) */
   readonly workers?: number;
   /** explore only this shard's part beyond the cut level (`--shard i/N`; index 0-based here) */
   readonly shard?: ShardSpec;
@@ -59,10 +59,11 @@ export function runEngine(
   const stop = stopHook(o);
   const full: ExploreOptions = stop ? { ...opts, stop } : opts;
   if (o.strategy === 'dfs') return exploreDfs(model, full);
-  const workers = o.workers ?? 0;
-  if (workers > 0 || o.shard) {
+  // --workers 1 is the one-thread BFS: the parallel engine gives the same result with more bookkeeping.
+  const workers = o.workers ?? 1;
+  if (workers > 1 || o.shard) {
     return exploreParallel(model, {
-      ...full, workers, factory: workers > 0 ? mmFactoryRef(s, kernel, invariants) : undefined, shard: o.shard,
+      ...full, workers, factory: workers > 1 ? mmFactoryRef(s, kernel, invariants) : undefined, shard: o.shard,
     });
   }
   return explore(model, full);

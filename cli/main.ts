@@ -37,7 +37,7 @@ function common<T>(y: Argv<T>) {
     .option('max-states', { type: 'number', describe: 'stop (exit 3) after this many distinct states' })
     .option('max-seconds', { type: 'number', describe: 'stop (exit 3) after this many seconds' })
     .option('max-memory', { type: 'number', describe: 'stop (exit 3) once the process uses this many MiB (resident)' })
-    .option('workers', { type: 'number', describe: `BFS on N worker threads sharing one fingerprint table (1-${MAX_WORKERS}); same verdicts and counterexamples whatever N` })
+    .option('workers', { type: 'number', describe: `BFS on N threads (this one and N-1 workers, 1-${MAX_WORKERS}) sharing one fingerprint table; same verdicts and counterexamples whatever N` })
     .option('strategy', { type: 'string', describe: 'bfs (default: shortest counterexamples) or dfs (depth-first, memory-light; counterexamples not shortest)' })
     .option('progress', { type: 'string', describe: 'progress on stderr: none, text or json (JSON lines); default text on a terminal, else none' })
     .option('progress-interval', { type: 'number', describe: 'seconds between progress reports (default 0.5 text, 1 json)' })
@@ -63,7 +63,7 @@ function parser(argv: string[], io: Io, setCode: (n: number) => void) {
         .example('pincow check vmsplice-child-unmap --kernel 5.7 --format itf > t.json', 'a machine trace; then: pincow replay t.json')
         .example('pincow check ro-pin-previously-shared --kernel 5.10', 'a counterexample on 5.10 (exit 1)')
         .example('pincow check fork-after-pin --kernel all --format json', 'JSON, one object per kernel')
-        .example('pincow check my.pincow --workers 2 --progress json', 'two worker threads; JSON-lines progress on stderr')
+        .example('pincow check my.pincow --workers 2 --progress json', 'two threads; JSON-lines progress on stderr')
         .example('pincow check my.pincow --shard 2/4', 'the second quarter of a long proof (then: pincow merge pincow-shard-*-of-4.json)'),
       (a) => setCode(runCheck(a as unknown as CommonArgs & { scenarios: string[] }, progressIo(io, a as unknown as CommonArgs))))
     .command('matrix [scenarios..]', 'verdict table scenario x era, compared with expectations (default: catalogue x every era)',

@@ -3,7 +3,7 @@
  * people (`--progress text`, the default when stderr is a terminal), or
  * JSON lines for machines (`--progress json`): one object per line,
  *
- *   {"event":"start","scenario":..,"kernel":..,"era":..,"strategy":"bfs","workers":0}
+ *   {"event":"start","scenario":..,"kernel":..,"era":..,"strategy":"bfs","workers":1}
  *   {"event":"progress","scenario":..,"kernel":..,"seconds":1.0,"states":..,
  *    "transitions":..,"statesPerSecond":..,"depth":..,"queue":..,"memoryMiB":..}
  *   {"event":"done","scenario":..,"kernel":..,"era":..,"verdict":"holds",

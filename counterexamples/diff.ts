@@ -83,6 +83,8 @@ function pageChanges(model: MmModel, b: StateView, a: StateView, out: string[]):
     else if (b.refcount(p) !== a.refcount(p)) parts.push(`refcount ${b.refcount(p)} -> ${a.refcount(p)}`);
     if (b.mapcount(p) !== a.mapcount(p)) parts.push(`mapcount ${b.mapcount(p)} -> ${a.mapcount(p)}`);
     if (b.pae(p) !== a.pae(p) && model.k.pae) parts.push(a.pae(p) ? 'PAE set' : 'PAE cleared');
+    // A shared mapping's shmem page (model/shmem.ts) enters or leaves the page cache.
+    if (b.hasFlag(p, L.PGF_SHMEM) !== a.hasFlag(p, L.PGF_SHMEM)) parts.push(a.hasFlag(p, L.PGF_SHMEM) ? 'in the page cache' : 'truncated from the page cache');
     if (parts.length) out.push(`page#${p} ${parts.join(', ')}`);
   }
 }

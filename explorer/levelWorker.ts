@@ -38,8 +38,8 @@ export const C = {
   DONE: 2,
   /** bumped (and notified) by a worker whenever the coordinator should look: done, parked, ready, failed */
   EVENT: 3,
-  /** next chunk to hand out */
-  CHUNK: 4,
+  /** unused */
+  SPARE: 4,
   /** set by the coordinator: take no more chunks */
   STOP: 5,
   /** entries in the table */
@@ -64,8 +64,22 @@ export const C = {
   /** POR statistics summed over the workers */
   AMPLE: 17,
   FULL: 18,
-  SIZE: 20,
+  /** NEXT + i: the next chunk of participant i's range (participants: the coordinator 0, the workers 1..) */
+  NEXT: 32,
+  SIZE: 32 + 64,
 } as const;
+
+/**
+ * The chunks of participant i of P: a contiguous range. Each takes its
+ * own range in order and then helps the others, taking their next chunks.
+ * Contiguous ranges matter: when two threads expand neighbouring chunks
+ * at once, the later one often reaches a shared successor first and the
+ * earlier one must claim it back (sharedTable.ts), and a chunk with a
+ * claimed record has to look its records up in the table again in PLACE.
+ */
+export function rangeStart(i: number, participants: number, nChunks: number): number {
+  return Math.floor((i * nChunks) / participants);
+}
 
 export const PHASE_EXPAND = 1;
 export const PHASE_PLACE = 2;
@@ -86,6 +100,8 @@ export interface LevelMsg {
   readonly nChunks: number;
   /** the depth bound's level: only learn whether new states lie beyond */
   readonly probe: boolean;
+  /** threads expanding this level (the coordinator and, for big levels, the workers) */
+  readonly participants: number;
   readonly frontier: SharedArrayBuffer;
   /** per frontier state, the successors it generated (its transitions; with POR, the ample set and any proviso extras) */
   readonly succ: SharedArrayBuffer;
@@ -173,6 +189,8 @@ export class LevelWorker {
 
   /** test hook: hand out chunks last first (results must not change) */
   reverseChunks = false;
+  /** which participant this is: 0 the coordinating thread, 1.. the worker threads */
+  index = 0;
 
   // reductions (explorer/por.ts contract; Model.canonicalize)
   private readonly sel: AmpleSelector | undefined;
@@ -248,13 +266,24 @@ export class LevelWorker {
     this.recHi.length = this.recLo.length = this.recParent.length = this.recAction.length = 0;
     this.myChunks.length = this.myStarts.length = 0;
     this.recViol.length = 0;
-    for (let p = 0; p < this.properties.length; p++) this.seen[p] = this.viol[p] === FOUND_EARLIER ? 1 : 0;
+    this.resetSeen();
     const n = this.lv.nChunks;
-    while (boundary()) {
-      const k = Atomics.add(this.ctl, C.CHUNK, 1);
-      if (k >= n) break;
-      const inserted = this.expandChunk(this.reverseChunks ? n - 1 - k : k);
-      if (inserted) Atomics.add(this.ctl, C.TSIZE, inserted);
+    const parts = this.lv.participants;
+    let last = -1;
+    // own range first, then help the others (their next chunks)
+    ranges: for (let v = 0; v < parts; v++) {
+      const owner = (this.index + v) % parts;
+      const end = rangeStart(owner + 1, parts, n);
+      for (;;) {
+        if (!boundary()) break ranges;
+        const k = Atomics.add(this.ctl, C.NEXT + owner, 1);
+        if (k >= end) break;
+        const c = this.reverseChunks ? n - 1 - k : k;
+        if (c < last) this.resetSeen(); // checkProperties() assumes increasing chunks
+        last = c;
+        const inserted = this.expandChunk(c);
+        if (inserted) Atomics.add(this.ctl, C.TSIZE, inserted);
+      }
     }
     if (this.sel) {
       const st = this.sel.stats;
@@ -339,6 +368,11 @@ export class LevelWorker {
     return true;
   }
 
+  /** Only the properties violated in earlier levels are skipped. */
+  private resetSeen(): void {
+    for (let p = 0; p < this.properties.length; p++) this.seen[p] = this.viol[p] === FOUND_EARLIER ? 1 : 0;
+  }
+
   /**
    * The properties on a new record, while its bytes are at hand: the
    * violated ones as a bit mask per record, turned into positions by
@@ -357,7 +391,7 @@ export class LevelWorker {
       for (let p = w * 32; p < end; p++) {
         if (seen[p] || properties[p]!.holds(state)) continue;
         mask |= 1 << (p & 31);
-        if (!this.reverseChunks) seen[p] = 1;
+        if (!this.reverseChunks) seen[p] = 1; // (last first: every chunk is lower than the one before)
       }
       this.recViol.push(mask);
     }

@@ -2,12 +2,15 @@
  * Level-synchronous BFS on several worker threads sharing one fingerprint
  * table (`--workers N`), and the frontier split behind `--shard i/N`.
  *
- * The coordinating thread owns the levels: it hands each level to the
- * workers in two phases (explorer/levelWorker.ts: EXPAND, then
- * PLACE), blocking in Atomics.wait between them, so exploreParallel() is
- * a synchronous call like explore(). Every worker rebuilds the model from
- * a factory (explorer/factory.ts). With `workers: 0` the coordinating
- * thread runs the phases itself (no threads; what `--shard` alone uses).
+ * The coordinating thread owns the levels: it runs each level in two
+ * phases (explorer/levelWorker.ts: EXPAND, then PLACE) with the
+ * `workers - 1` worker threads, taking chunks itself between its duties
+ * (the clock, the stop hook, growing the table) and waiting for the
+ * workers with Atomics.wait, so exploreParallel() is a synchronous call
+ * like explore(). Small levels it runs alone: a hand-over costs more than
+ * they do. Every worker thread rebuilds the model from a factory
+ * (explorer/factory.ts). With `workers` 0 or 1 no thread is started
+ * (what `--shard` alone uses).
  *
  * Determinism: the table's tags (explorer/sharedTable.ts) give each new
  * state to its first discoverer in frontier order, and the next level is
@@ -33,7 +36,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { collisionProbability, hashHi, hashLo } from './fingerprint.js';
 import { runnableUrl } from './factory.js';
 import type { ModelFactoryRef } from './factory.js';
-import { C, FOUND_EARLIER, LevelWorker, NONE, PHASE_EXPAND, PHASE_PLACE, PHASE_QUIT } from './levelWorker.js';
+import { C, FOUND_EARLIER, LevelWorker, NONE, PHASE_EXPAND, PHASE_PLACE, PHASE_QUIT, rangeStart } from './levelWorker.js';
 import type { HostMsg } from './levelWorker.js';
 import { SharedTable, tableBuffer } from './sharedTable.js';
 import type { ExploreOptions, ExploreResult, Model, StopReason, Violation } from './types.js';
@@ -62,9 +65,9 @@ export interface ShardCut {
 }
 
 export interface ParallelOptions extends ExploreOptions {
-  /** worker threads; 0 runs the phases in this thread */
+  /** threads that expand states: this one and workers - 1 worker threads (0 or 1: this thread only) */
   readonly workers: number;
-  /** how the workers rebuild the model (needed when workers > 0) */
+  /** how the worker threads rebuild the model (needed when workers > 1) */
   readonly factory: ModelFactoryRef | undefined;
   readonly shard: ShardSpec | undefined;
   /** test hook (workers: 0): expand chunks last first; nothing may change */
@@ -118,7 +121,8 @@ function needsGrowth(ctl: Int32Array): boolean {
 }
 
 class InlineHost implements Host {
-  private readonly w: LevelWorker;
+  /** this thread's own share of the work (also used by ThreadHost) */
+  readonly w: LevelWorker;
   constructor(model: Model, opts: ParallelOptions, private readonly ctl: Int32Array, viol: Int32Array) {
     this.w = new LevelWorker(model, opts.properties, opts.deadlock, ctl, viol, opts);
     this.w.reverseChunks = opts.reverseChunks === true;
@@ -141,17 +145,26 @@ class InlineHost implements Host {
   close(): void {}
 }
 
+/**
+ * This thread and n worker threads. The coordinating thread takes chunks
+ * like the workers do (its JIT is warm, and it would only wait
+ * otherwise), and between its chunks it does the coordinator's part:
+ * the clock and the stop hook, table growth, a worker's failure.
+ */
 class ThreadHost implements Host {
   private readonly workers: Worker[] = [];
   private readonly ports: MessagePort[] = [];
-  constructor(n: number, ref: ModelFactoryRef, private readonly model: Model, opts: ParallelOptions, private readonly ctl: Int32Array, viol: Int32Array) {
-    const self = import.meta.url;
-    const entry = runnableUrl(new URL(`./parallelWorker${self.endsWith('.ts') ? '.ts' : '.js'}`, self).href);
+  constructor(
+    n: number, ref: ModelFactoryRef, private readonly model: Model, opts: ParallelOptions,
+    private readonly ctl: Int32Array, viol: Int32Array, private readonly self: LevelWorker,
+  ) {
+    const here = import.meta.url;
+    const entry = runnableUrl(new URL(`./parallelWorker${here.endsWith('.ts') ? '.ts' : '.js'}`, here).href);
     for (let i = 0; i < n; i++) {
       const { port1, port2 } = new MessageChannel();
       const init: WorkerInit = {
         ref, ctl: ctl.buffer as SharedArrayBuffer, viol: viol.buffer as SharedArrayBuffer, port: port2,
-        deadlock: opts.deadlock, por: opts.por, symmetry: opts.symmetry,
+        deadlock: opts.deadlock, por: opts.por, symmetry: opts.symmetry, index: i + 1,
       };
       this.workers.push(new Worker(new URL(entry), { workerData: init, transferList: [port2] }));
       this.ports.push(port1);
@@ -195,6 +208,29 @@ class ThreadHost implements Host {
 
   send(m: HostMsg): void {
     for (const p of this.ports) p.postMessage(m);
+    this.self.receive(m);
+  }
+
+  /**
+   * Grow the table now: ask the workers to park at their next chunk
+   * boundary, wait until each is parked or finished (nobody touches the
+   * table then), grow, and let them go on.
+   */
+  private growNow(hooks: Hooks): void {
+    const { ctl } = this;
+    const n = this.workers.length;
+    Atomics.store(ctl, C.GROW, 1);
+    for (;;) {
+      const ev = Atomics.load(ctl, C.EVENT);
+      if (Atomics.load(ctl, C.ERROR)) this.fail();
+      if (Atomics.load(ctl, C.DONE) + Atomics.load(ctl, C.PARKED) === n) break;
+      Atomics.wait(ctl, C.EVENT, ev, POLL_MS);
+    }
+    hooks.grow();
+    Atomics.store(ctl, C.PARKED, 0);
+    Atomics.store(ctl, C.GROW, 0);
+    Atomics.add(ctl, C.GROWGEN, 1);
+    Atomics.notify(ctl, C.GROWGEN);
   }
 
   run(phase: number, hooks: Hooks): boolean {
@@ -209,18 +245,26 @@ class ThreadHost implements Host {
     Atomics.add(ctl, C.GEN, 1);
     Atomics.notify(ctl, C.GEN);
     let stopped = false;
+    // This thread's share first (its chunk boundaries are the coordinator's check points) ...
+    this.self.run(phase, () => {
+      if (stopped) return false;
+      if (Atomics.load(ctl, C.ERROR)) this.fail();
+      if (hooks.poll()) {
+        stopped = true;
+        Atomics.store(ctl, C.STOP, 1);
+        return false;
+      }
+      if (needsGrowth(ctl) || Atomics.load(ctl, C.GROW)) this.growNow(hooks);
+      return true;
+    });
+    // ... then wait for the workers, still growing the table for them and polling.
     for (;;) {
       const ev = Atomics.load(ctl, C.EVENT);
       if (Atomics.load(ctl, C.ERROR)) this.fail();
       const done = Atomics.load(ctl, C.DONE);
       if (done === n) return !stopped;
       if (Atomics.load(ctl, C.GROW) && done + Atomics.load(ctl, C.PARKED) === n) {
-        // every worker is parked or finished: nobody touches the table
-        hooks.grow();
-        Atomics.store(ctl, C.PARKED, 0);
-        Atomics.store(ctl, C.GROW, 0);
-        Atomics.add(ctl, C.GROWGEN, 1);
-        Atomics.notify(ctl, C.GROWGEN);
+        this.growNow(hooks);
         continue;
       }
       if (!stopped && phase === PHASE_EXPAND && hooks.poll()) {
@@ -232,7 +276,7 @@ class ThreadHost implements Host {
   }
 
   privateBytes(): number {
-    return 0; // not reported across threads; bytes/state counts the shared structures
+    return 0; // the workers' are not reported across threads (this thread's are, by InlineHost)
   }
 
   close(): void {
@@ -402,12 +446,13 @@ class Search {
       const countsBuf = new SharedArrayBuffer(nChunks * 4);
       const droppedBuf = new SharedArrayBuffer(nChunks * 4);
       const ctl = this.ctl;
-      Atomics.store(ctl, C.CHUNK, 0);
+      const participants = this.host === this.inline ? 1 : W;
+      for (let i = 0; i < participants; i++) Atomics.store(ctl, C.NEXT + i, rangeStart(i, participants, nChunks));
       Atomics.store(ctl, C.DEADLOCK, NONE);
       Atomics.store(ctl, C.BEYOND, 0);
       Atomics.store(ctl, C.RESERVE, W * chunkSize * Math.max(1, this.model.actionCount));
       if (needsGrowth(ctl)) this.hooks.grow();
-      this.h.send({ kind: 'level', level, base, count, chunkSize, nChunks, probe, frontier, succ: succBuf, counts: countsBuf, dropped: droppedBuf });
+      this.h.send({ kind: 'level', level, base, count, chunkSize, nChunks, probe, participants, frontier, succ: succBuf, counts: countsBuf, dropped: droppedBuf });
       const statesBefore = this.states;
       const transBefore = this.transitions;
       const expanded = this.h.run(PHASE_EXPAND, this.hooks);
@@ -513,7 +558,7 @@ class SymmetryUnsafe extends Error {}
  * again, if the model reports an unsafe state).
  */
 export function exploreParallel(model: Model, opts: ParallelOptions): ParallelResult {
-  if (opts.workers > 0 && !opts.factory) throw new Error('pincow internal error: worker threads need a model factory');
+  if (opts.workers > 1 && !opts.factory) throw new Error('pincow internal error: worker threads need a model factory');
   const symmetry = opts.symmetry && model.canonicalize !== undefined;
   if (symmetry) {
     try {
@@ -528,7 +573,8 @@ export function exploreParallel(model: Model, opts: ParallelOptions): ParallelRe
 function runOnce(model: Model, opts: ParallelOptions, symmetry: boolean, symmetryDropped: boolean): ParallelResult {
   const s = new Search(model, opts);
   const inline = new InlineHost(model, opts, s.ctl, s.viol);
-  const spawn = opts.workers > 0 ? (): Host => new ThreadHost(opts.workers, opts.factory!, model, opts, s.ctl, s.viol) : undefined;
+  // --workers N: this thread and N - 1 worker threads
+  const spawn = opts.workers > 1 ? (): Host => new ThreadHost(opts.workers - 1, opts.factory!, model, opts, s.ctl, s.viol, inline.w) : undefined;
   let end: ExploreResult['end'];
   try {
     s.attach(inline, spawn);

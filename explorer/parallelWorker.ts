@@ -22,6 +22,8 @@ export interface WorkerInit {
   readonly deadlock: boolean;
   readonly por: boolean;
   readonly symmetry: boolean;
+  /** this worker's participant number (1..; the coordinating thread is 0) */
+  readonly index: number;
 }
 
 const init = workerData as WorkerInit;
@@ -57,6 +59,7 @@ async function start(): Promise<void> {
   try {
     const built = await buildModel(init.ref);
     const w = new LevelWorker(built.model, built.properties, init.deadlock, ctl, new Int32Array(init.viol), init);
+    w.index = init.index;
     init.port.postMessage({
       kind: 'ready', properties: built.properties.map((p) => p.name),
       stateBytes: built.model.stateBytes, actionCount: built.model.actionCount,

@@ -3,7 +3,10 @@
  * process is visible to another through a mapping or a GUP reference. The
  * writing step records a ghost (model/pages.ts noteWrite) when it writes a
  * page that another process maps or holds a reference to. Meant for small
- * anon pages from 5.8 (forced COW break) and 5.9 (refcount reuse).
+ * anon pages from 5.8 (forced COW break) and 5.9 (refcount reuse). A
+ * shared mapping's shmem page (model/shmem.ts) is not anon: a write through
+ * MAP_SHARED is meant to be seen by every mapping and reference, so it is
+ * never recorded.
  */
 import * as L from '../model/layout.js';
 import type { Invariant } from './types.js';

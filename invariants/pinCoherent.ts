@@ -5,7 +5,9 @@
  * reads. Meant for R/W pins from 5.9 (fork copies pinned pages), for
  * every anon FOLL_PIN from 5.19 (PageAnonExclusive + unshare), and for
  * long-term R/O pins of the zeropage from 6.2; short-term pins of the
- * zeropage are exempt (no kernel promises them anything).
+ * zeropage are exempt (no kernel promises them anything). A pin of a
+ * shared mapping's page-cache page (model/shmem.ts) is held to it too: no
+ * COW ever moves that VA off the page, in any era.
  */
 import * as L from '../model/layout.js';
 import type { MmModel } from '../model/mmModel.js';

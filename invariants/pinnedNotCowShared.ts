@@ -3,7 +3,8 @@
  * established): a pinned anon page is never COW-shared between processes;
  * with PageAnonExclusive (5.19+) a pinned anon page is exclusive. Meant
  * from 5.9 for pins taken before fork except the GUP-fast race (5.11), for
- * every pin from 5.19.
+ * every pin from 5.19. A shared mapping's shmem page (model/shmem.ts) is
+ * not anon: mapped by several processes by design, never COWed.
  */
 import * as L from '../model/layout.js';
 import type { MmModel } from '../model/mmModel.js';

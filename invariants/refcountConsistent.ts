@@ -1,6 +1,7 @@
 /**
  * refcount-consistent (reference §A.1, §E.2.6): every allocated page's
- * refcount is exactly its mappings + swapcache + FOLL_GET references +
+ * refcount is exactly its mappings + swapcache or page cache (a shared
+ * mapping's shmem page, model/shmem.ts) + FOLL_GET references +
  * transient references held by running code + 1024 per FOLL_PIN, its
  * mapcount is its present PTEs, nothing is freed while mapped or pinned,
  * and nothing allocated is left without a holder (a leak). All eras.
@@ -53,7 +54,8 @@ function problem(m: MmModel, v: StateView): string {
       if (c.maps + c.gets + c.pins + c.transient > 0) return `page#${p} is free but still mapped or referenced.`;
       continue;
     }
-    const swap = v.hasFlag(p, L.PGF_SWAPCACHE) ? 1 : 0;
+    // The swap cache, or a shared mapping's page cache (model/shmem.ts), holds one reference.
+    const swap = (v.hasFlag(p, L.PGF_SWAPCACHE) ? 1 : 0) + (v.hasFlag(p, L.PGF_SHMEM) ? 1 : 0);
     const refs = c.maps + swap + c.gets + c.transient;
     if (v.page(p, L.PG_REFS) !== refs || v.page(p, L.PG_PINS) !== c.pins) {
       return `page#${p} refcount ${v.refcount(p)}, but its holders account for ${refs + L.GUP_PIN_COUNTING_BIAS * c.pins}.`;

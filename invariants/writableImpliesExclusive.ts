@@ -1,7 +1,8 @@
 /**
  * writable-implies-exclusive (reference §E.2.4): a writable PTE maps an
  * exclusive anon page — PageAnonExclusive from 5.19, mapcount == 1 before.
- * Meant in every era (it is what COW is for).
+ * Meant in every era (it is what COW is for). A shared mapping's shmem
+ * page (model/shmem.ts) is not anon: writable in every mm that maps it.
  */
 import * as L from '../model/layout.js';
 import type { MmModel } from '../model/mmModel.js';

@@ -157,6 +157,13 @@ export interface ModelConfig {
   readonly thps?: readonly ThpConfig[];
   /** large-folio slots (THP_NR frames each) after the `frames` small frames; absent = 0 */
   readonly largeFolios?: number;
+  /**
+   * Shared mappings (`mmap A shared`, model/shmem.ts): the VAs some
+   * instruction maps MAP_SHARED. Each is one shmem object's page at that
+   * offset, with its own page-cache frame after the `frames` small frames
+   * (layout.ts shmemBase). Absent = none, and nothing of it is in the state.
+   */
+  readonly shared?: readonly number[];
 }
 
 export interface ThpConfig {

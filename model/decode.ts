@@ -17,6 +17,8 @@ export interface PteState {
   readonly wipeonfork: boolean;
   /** registered with userfaultfd for missing faults (layout.ts VMA_UFFD); present only when true */
   readonly uffd?: boolean;
+  /** a shared mapping, MAP_SHARED|MAP_ANONYMOUS (layout.ts VMA_SHARED, model/shmem.ts); present only when true */
+  readonly shared?: true;
   /** its userfaultfd wait queue (layout.ts PT_UFFD: sleeping faults with unread messages | wakes mod 16 << 4); present only when not 0 */
   readonly uffdQueue?: number;
   readonly kind: 'none' | 'present' | 'swap' | 'migration' | 'protnone' | 'cleared';
@@ -64,6 +66,8 @@ export interface PageState {
   readonly content: number;
   /** not a page but a swap slot that reclaim freed (layout.ts PGF_SWAPSLOT): only `content` means anything */
   readonly swapSlot?: true;
+  /** a shmem page in a shared mapping's page cache, which holds one reference (layout.ts PGF_SHMEM); present only when set */
+  readonly pageCache?: true;
   /**
    * A subpage of a large folio (THP, layout.ts THP_NR): its head frame, and
    * on the head the entire mapcount. The head's refcount and pins are the
@@ -136,6 +140,7 @@ function decodePte(v: StateView, m: number, va: number): PteState {
     writable: (f & L.PTEF_WRITE) !== 0, dirty: (f & L.PTEF_DIRTY) !== 0, special: (f & L.PTEF_SPECIAL) !== 0,
     ...((f & L.PTEF_SWP_EXCL) !== 0 ? { exclusive: true as const } : {}),
     ...((vma & L.VMA_UFFD) !== 0 ? { uffd: true } : {}),
+    ...((vma & L.VMA_SHARED) !== 0 ? { shared: true as const } : {}),
     ...(uffdQueue(v, m, va) !== 0 ? { uffdQueue: uffdQueue(v, m, va) } : {}),
   };
 }
@@ -164,6 +169,7 @@ export function decodeState(model: MmModel, bytes: Uint8Array): DecodedState {
       mapcount: large ? v.page(p, L.PG_MAPCOUNT) : v.mapcount(p), anon: v.isAnon(p),
       anonExclusive: v.pae(p), ksm: v.hasFlag(p, L.PGF_KSM), swapcache: v.hasFlag(p, L.PGF_SWAPCACHE),
       locked: v.hasFlag(p, L.PGF_LOCKED), content: v.page(p, L.PG_CONTENT),
+      ...(v.hasFlag(p, L.PGF_SHMEM) ? { pageCache: true as const } : {}),
       ...(large ? { folio: { head: v.head(p), entireMapcount: head ? v.entireMapcount(p) : 0 } } : {}),
     });
   }
@@ -186,7 +192,7 @@ export function decodeState(model: MmModel, bytes: Uint8Array): DecodedState {
 
 function encodePte(v: StateView, m: number, va: number, p: PteState): void {
   v.setVma(m, va, (p.vma ? L.VMA_MAPPED : 0) | (p.vmWrite ? L.VMA_WRITE : 0) | (p.dontfork ? L.VMA_DONTCOPY : 0) | (p.wipeonfork ? L.VMA_WIPEONFORK : 0)
-    | (p.uffd === true ? L.VMA_UFFD : 0) | (v.vma(m, va) & L.VMA_ANON_VMA));
+    | (p.uffd === true ? L.VMA_UFFD : 0) | (p.shared === true ? L.VMA_SHARED : 0) | (v.vma(m, va) & L.VMA_ANON_VMA));
   const flags = (p.writable ? L.PTEF_WRITE : 0) | (p.dirty ? L.PTEF_DIRTY : 0) | (p.special ? L.PTEF_SPECIAL : 0) | (p.exclusive ? L.PTEF_SWP_EXCL : 0);
   v.setPte(m, va, KINDS.indexOf(p.kind), p.pfn, flags);
   v.b[uffdQueueOff(v, m, va)] = p.uffdQueue ?? 0;
@@ -227,7 +233,7 @@ export function encodeState(model: MmModel, d: DecodedState, base?: Uint8Array):
     v.setPage(pg.pfn, L.PG_MAPCOUNT, pg.mapcount);
     v.setPage(pg.pfn, L.PG_CONTENT, pg.content);
     v.setPage(pg.pfn, L.PG_FLAGS, L.PGF_ALLOC | (pg.anon ? L.PGF_ANON : 0) | (pg.anonExclusive ? L.PGF_PAE : 0) | (pg.ksm ? L.PGF_KSM : 0)
-      | (pg.swapcache ? L.PGF_SWAPCACHE : 0) | (pg.locked ? L.PGF_LOCKED : 0));
+      | (pg.swapcache ? L.PGF_SWAPCACHE : 0) | (pg.locked ? L.PGF_LOCKED : 0) | (pg.pageCache === true ? L.PGF_SHMEM : 0));
   }
   // The entire mapcount lives on the first tail frame (layout.ts PG_ENTIRE_MAPCOUNT).
   for (const pg of d.pages) if (pg.folio && pg.folio.head === pg.pfn) v.setPage(pg.pfn + 1, L.PG_ENTIRE_MAPCOUNT, pg.folio.entireMapcount);

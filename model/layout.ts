@@ -69,6 +69,14 @@ export const VMA_DONTCOPY = 4; // MADV_DONTFORK
 export const VMA_WIPEONFORK = 8; // MADV_WIPEONFORK
 export const VMA_UFFD = 16; // userfaultfd-registered (missing)
 export const VMA_ANON_VMA = 32; // anon_vma exists (a page was ever faulted in)
+/**
+ * VM_SHARED|VM_MAYSHARE: mmap(MAP_SHARED|MAP_ANONYMOUS), backed by a shmem
+ * object (shmem_zero_setup) whose page cache holds one page per VA
+ * (model/shmem.ts). Not a COW mapping (is_cow_mapping() is false): faults
+ * map the page-cache page, fork copies no PTE, writes are seen by every
+ * mapping. Never has an anon_vma.
+ */
+export const VMA_SHARED = 64;
 
 export const PTE_NONE = 0;
 export const PTE_PRESENT = 1;
@@ -134,6 +142,14 @@ export const PGF_LOCKED = 32; // page lock
  * KNOWN, so neither POR nor symmetry runs where a slot can exist.
  */
 export const PGF_SWAPSLOT = 64;
+/**
+ * A shmem page in the page cache of a shared mapping (model/shmem.ts):
+ * not PGF_ANON, and the page cache holds one reference on it (as the swap
+ * cache does for PGF_SWAPCACHE). Cleared when the shmem object dies (its
+ * last VMA goes: shmem_truncate_range); a page a pin still holds then lives
+ * on outside the cache until unpinned.
+ */
+export const PGF_SHMEM = 128;
 
 // ---- THP (model/thp.ts): large folios and PMD entries ----------------------
 /**
@@ -316,6 +332,14 @@ export interface Layout {
   readonly vaRegion: Int8Array;
   /** per THP region: its first VA (subpage 0) */
   readonly thpVa: readonly number[];
+  /**
+   * First page-cache frame of shared mappings (model/shmem.ts): small
+   * anon pages are allocated from [1, shmemBase); == largeBase without
+   * shared mappings, so other configurations are unchanged.
+   */
+  readonly shmemBase: number;
+  /** per VA: its page-cache frame (config.ts `shared`), or -1 */
+  readonly vaShmem: Int16Array;
 }
 
 export function layoutOf(cfg: ModelConfig): Layout {
@@ -323,8 +347,13 @@ export function layoutOf(cfg: ModelConfig): Layout {
   const nVa = cfg.vas.length;
   const thps = cfg.thps ?? [];
   const nThp = thps.length;
-  const largeBase = cfg.frames;
-  const nFrames = cfg.frames + THP_NR * (cfg.largeFolios ?? 0);
+  // Shared mappings (config.ts `shared`): one page-cache frame per VA, between the small and the large frames.
+  const shared = cfg.shared ?? [];
+  const shmemBase = cfg.frames;
+  const largeBase = cfg.frames + shared.length;
+  const vaShmem = new Int16Array(cfg.vas.length).fill(-1);
+  shared.forEach((va, i) => { vaShmem[va] = shmemBase + i; });
+  const nFrames = largeBase + THP_NR * (cfg.largeFolios ?? 0);
   const nPins = cfg.pins.length;
   const nActors = cfg.actors.length;
   const mmBase = HEADER_SIZE;
@@ -340,6 +369,6 @@ export function layoutOf(cfg: ModelConfig): Layout {
   thps.forEach((t, r) => { for (let i = 0; i < THP_NR; i++) vaRegion[t.va + i] = r; });
   return {
     nMm, nVa, nFrames, nPins, nActors, mmBase, ptBase, pgBase, pinBase, actBase, size,
-    nThp, largeBase, pmdBase, vaRegion, thpVa: thps.map((t) => t.va),
+    nThp, largeBase, pmdBase, vaRegion, thpVa: thps.map((t) => t.va), shmemBase, vaShmem,
   };
 }

@@ -12,8 +12,9 @@ import { freeSwapEntry } from './swap.js';
 
 /** Allocate the lowest free frame as a new anon page with one reference (alloc_anon_folio). */
 export function allocPage(v: StateView, content: number): number {
-  // Small pages only: the frames from largeBase on are the large-folio area (layout.ts THP_NR).
-  for (let p = 1; p < v.lay.largeBase; p++) {
+  // Small pages only: the frames from largeBase on are the large-folio area (layout.ts THP_NR),
+  // those from shmemBase the page-cache frames of shared mappings (model/shmem.ts).
+  for (let p = 1; p < v.lay.shmemBase; p++) {
     // A PGF_SWAPSLOT frame is reserved for its swap slot's content (model/swap.ts).
     if (!v.hasFlag(p, L.PGF_ALLOC) && !v.hasFlag(p, L.PGF_SWAPSLOT)) {
       v.setPage(p, L.PG_REFS, 1);
@@ -146,6 +147,8 @@ export function markUserUnmapped(v: StateView, c: Ctx, m: number, va: number | u
  */
 export function noteWrite(v: StateView, c: Ctx, m: number, p: number): void {
   if (p === L.ZERO_PFN || v.b[L.G_MISSED_COW] !== 0) return;
+  // A shmem page (MAP_SHARED, model/shmem.ts) is meant to be seen by every mapping and reference: no COW to miss.
+  if (!v.isAnon(p)) return;
   let leak = false;
   for (let o = 0; o < v.lay.nMm && !leak; o++) {
     if (o === m) continue;

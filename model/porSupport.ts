@@ -63,8 +63,15 @@ function instrs(ac: ActorConfig): InstrConfig[] {
   return ac.program.flatMap((i) => (i.alts ? [...i.alts] : [i]));
 }
 
-/** Does every instruction of the configuration (alternatives included) use a KNOWN operation? */
+/**
+ * Does every instruction of the configuration (alternatives included) use a
+ * KNOWN operation? Not with a shared mapping (`mmap A shared`,
+ * model/shmem.ts): its page-cache frame is tied to its VA (not a renamable
+ * name), faults take it outside the free-frame pool and the last unmap
+ * reads every mm's VMA, none of which instrFuture knows: explored in full.
+ */
 export function knownOps(m: MmModel): boolean {
+  if ((m.cfg.shared ?? []).length > 0) return false;
   return m.cfg.actors.every((a) => instrs(a).every((i) => KNOWN.has(i.kind)));
 }
 

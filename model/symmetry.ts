@@ -37,6 +37,9 @@ import { knownOps } from './porSupport.js';
 const KNOWN_LAYOUT = new Set([
   'nMm', 'nVa', 'nFrames', 'nPins', 'nActors', 'mmBase', 'ptBase', 'pgBase', 'pinBase', 'actBase', 'size',
   'nThp', 'largeBase', 'pmdBase', 'vaRegion', 'thpVa',
+  // Shared mappings' page-cache frames (model/shmem.ts): configurations that have them are not in
+  // porSupport.ts knownOps, so no symmetry runs there; elsewhere they are empty.
+  'shmemBase', 'vaShmem',
 ]);
 
 const SIZES = { header: L.HEADER_SIZE, mm: L.MM_SIZE, pte: L.PT_SIZE, page: L.PG_SIZE, pin: L.PIN_SIZE, actor: L.A_SIZE };

@@ -12,6 +12,7 @@ import type { EraId } from '../model/kernels.js';
 import * as L from '../model/layout.js';
 import { INVARIANT_NAMES } from '../invariants/index.js';
 import { collapseRegion, declareThp, refuseThpUnaware, regionHint, regionNamed, thpConfig, vaSpan } from './thpCompile.js';
+import { sharedConfig, sharedFlag } from './sharedCompile.js';
 import type { Instr, ScenarioAst, Word } from './ast.js';
 
 export interface Expect {
@@ -225,9 +226,10 @@ function compileInstr(b: Builder, ins: Instr, actor: Word, mm: number, seq: numb
   const a0 = ins.args[0];
   switch (op) {
     case 'mmap': {
-      const w = expectWords(ins, 1, ['anon', 'private', 'ro', 'rw', 'dontfork', 'wipeonfork', 'uffd', 'thp'], []);
+      const w = expectWords(ins, 1, ['anon', 'private', 'shared', 'ro', 'rw', 'dontfork', 'wipeonfork', 'uffd', 'thp'], []);
       const flags = (w.includes('ro') ? 0 : L.VMA_WRITE) | (w.includes('dontfork') ? L.VMA_DONTCOPY : 0) | (w.includes('wipeonfork') ? L.VMA_WIPEONFORK : 0)
-        | (w.includes('uffd') ? L.VMA_UFFD : 0); // mmap + UFFDIO_REGISTER_MODE_MISSING
+        | (w.includes('uffd') ? L.VMA_UFFD : 0) // mmap + UFFDIO_REGISTER_MODE_MISSING
+        | sharedFlag(ins, w); // MAP_SHARED|MAP_ANONYMOUS (scenario/sharedCompile.ts)
       return { ...blank(ins, 'mmap', seq), ...vaSpan(b, a0, ins, (x, i) => vaIndex(b, x, i)), vmaFlags: flags };
     }
     case 'munmap': // a THP region (span) or one VA
@@ -464,11 +466,14 @@ export function compileScenario(ast: ScenarioAst): CompiledScenario {
   // Each migration allocates its new page (the old one is freed only after).
   const migrations = actors.reduce((n, a) => n + a.program.filter((i) => i.kind === 'migrate').length, 0);
   const frames = Math.min(250, 2 + 2 * b.processes.length * nVa + b.pins.length + actors.length + uffdCopies + uprobeCopies + migrations);
+  // Shared mappings: one page-cache frame per shared VA after the small frames (model/shmem.ts).
+  const shared = sharedConfig(actors, b.vas, frames, ast.file);
   const cfg: ModelConfig = {
     processes: b.processes, vas: b.vas.length ? b.vas : ['A'], pins: b.pins.map(({ pos: _pos, ...p }) => p),
     events: b.events, actors, frames, setupLength: seq,
     ...kernelSwitches(ast),
-    ...thpConfig(b, b.processes.length, actors.reduce((n, a) => n + a.program.filter((i) => i.kind === 'collapse').length, 0), frames),
+    ...thpConfig(b, b.processes.length, actors.reduce((n, a) => n + a.program.filter((i) => i.kind === 'collapse').length, 0), frames + (shared.shared?.length ?? 0)),
+    ...shared,
   };
   const expects = compileExpects(ast);
   for (const w of ast.check ?? []) {

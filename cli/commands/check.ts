@@ -122,7 +122,7 @@ export function runCheck(a: CheckArgs, io: Io): number {
       }
       const run = { scenario: s.name, kernel: k.label, era: k.era.id };
       const listener = io.progress && (format === 'text' || io.progressMode === 'json') ? progressListener(io, `${s.name} ${k.label}`, run) : undefined;
-      progressStart(io, run, { strategy: bounds.strategy ?? 'bfs', workers: bounds.workers ?? 0, ...(shard ? { shard: `${shard.index}/${shard.count}` } : {}) });
+      progressStart(io, run, { strategy: bounds.strategy ?? 'bfs', workers: bounds.workers ?? 1, ...(shard ? { shard: `${shard.index}/${shard.count}` } : {}) });
       const r = check(s, k, { ...bounds, ...reductionsOf(a), ...(shard ? { shard: shard.spec } : {}), ...(invariants ? { invariants } : {}), ...(listener ? { listener } : {}) });
       progressDone(io, r);
       if (shard) {

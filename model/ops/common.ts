@@ -76,6 +76,9 @@ export function fpVa(v: StateView, c: Ctx, out: number[]): void {
   const hold = v.act(c.actor, L.A_HOLD);
   if (hold !== L.NO_PFN) out.push(fp.page(hold));
   if (v.region(va) >= 0) fpRegion(v, c.mm, va, out);
+  // A shared mapping's page-cache page (model/shmem.ts), which a fault on a none PTE maps (layout.ts vaShmem).
+  const cached = v.lay.vaShmem[va]!;
+  if (cached >= 0) out.push(fp.page(cached));
 }
 
 /**

@@ -17,6 +17,8 @@ import { doNumaPage, explainNumaPage } from './numa.js';
 import { migrationEntryWait } from './migrate.js';
 import { explainUserfault, handleUserfault, uffdMissing } from './userfault.js';
 import { explainThpDispatch, THP_HANDLED, THP_SPLIT, thpDispatch } from './thpFault.js';
+import { explainSharedFault, explainWpPageShared, sharedFault, wpPageShared } from './sharedFault.js';
+import { isSharedVma } from '../shmem.js';
 
 function segv(v: StateView, c: Ctx): void {
   v.setActFlag(c.actor, L.AF_SEGV, true);
@@ -46,6 +48,15 @@ function dispatchPte(v: StateView, c: Ctx): void {
   const write = v.actFlag(c.actor, L.AF_WRITE);
   const unshare = v.actFlag(c.actor, L.AF_UNSHARE);
   const kind = v.kind(m, va);
+  // A shared mapping (model/shmem.ts): do_fault → shmem_fault, and do_wp_page's shared branch.
+  if (isSharedVma(v, m, va) && kind === L.PTE_NONE) {
+    sharedFault(v, c);
+    return faultReturn(v, c);
+  }
+  if (isSharedVma(v, m, va) && kind === L.PTE_PRESENT && (write || unshare) && !v.writable(m, va)) {
+    wpPageShared(v, c);
+    return faultReturn(v, c);
+  }
   if (kind === L.PTE_NONE) {
     // do_anonymous_page: userfaultfd_missing(vma) -> handle_userfault (reference §B.16).
     if (uffdMissing(v, m, va)) return handleUserfault(v, c);
@@ -93,6 +104,8 @@ function explainPte(b: StateView, c: Ctx): string {
   const va = c.instr.va;
   const write = b.actFlag(c.actor, L.AF_WRITE);
   const unshare = b.actFlag(c.actor, L.AF_UNSHARE);
+  if (isSharedVma(b, m, va) && b.kind(m, va) === L.PTE_NONE) return explainSharedFault(b, c);
+  if (isSharedVma(b, m, va) && b.present(m, va) && (write || unshare) && !b.writable(m, va)) return explainWpPageShared(b, c);
   if (b.kind(m, va) === L.PTE_NONE && uffdMissing(b, m, va)) return explainUserfault(b, c);
   if (b.kind(m, va) === L.PTE_NONE) return write ? 'do_anonymous_page: write fault on none PTE' : 'do_anonymous_page: map the zeropage R/O';
   if (b.kind(m, va) === L.PTE_SWAP) return `do_swap_page: ${write ? 'write' : 'read'} fault on a swap PTE (slot page#${b.pfn(m, va)})`;

@@ -7,7 +7,11 @@
  * 5.9–5.10 the per-PTE copy is split into `check` (has_pinned &&
  * page_maybe_dma_pinned) and `dup` (wrprotect + share, or copy), both under
  * the PTL but not atomic for lockless GUP-fast: that split is what makes
- * the GUP-fast vs fork race of reference §C.2 row 4 reachable.
+ * the GUP-fast vs fork race of reference §C.2 row 4 reachable. The PTL
+ * (MM_PTL of parent and child: copy_pte_range holds src_ptl and dst_ptl
+ * across copy_present_pte) is held from `check` to `dup`, so nothing that
+ * takes it (reclaim's try_to_unmap, migration, KSM, NUMA, faults) runs in
+ * between; lockless GUP-fast does not take it and still can.
  */
 import * as L from '../layout.js';
 import { allocPage, mapNewAnon, newPteFlags } from '../pages.js';
@@ -31,6 +35,9 @@ function nextToCopy(v: StateView, m: number, from: number): number {
   for (let va = from; va < v.lay.nVa; va++) {
     const vma = v.vma(m, va);
     if ((vma & L.VMA_MAPPED) === 0 || (vma & (L.VMA_DONTCOPY | L.VMA_WIPEONFORK)) !== 0) continue;
+    // A shared mapping (model/shmem.ts) has no anon_vma: copy_page_range returns early ("Don't copy ptes
+    // where a page fault will fill them correctly"; vma_needs_copy() in 6.x, reference §A.2): the child faults it in.
+    if ((vma & L.VMA_SHARED) !== 0) continue;
     const huge = v.lay.nThp > 0 ? hugeToCopy(v, m, va) : 0; // a huge PMD: copy_huge_pmd once (forkThp.ts)
     if (huge !== 0) {
       if (huge > 0) return va;
@@ -144,13 +151,26 @@ export const forkBegin = step({
 /** 5.9–5.10 only: the pin check and the write-protect are separate for GUP-fast. */
 const splitCheck = (c: Ctx): boolean => c.k.forkCopyPinned && !c.k.wpSeq;
 
+/**
+ * copy_pte_range: spin_lock(src_ptl) and spin_lock_nested(dst_ptl) around
+ * copy_present_pte(s) (mm/memory.c 5.10, 6.1): both PTLs, modelled per mm.
+ */
+const ptlFree = (v: StateView, c: Ctx): boolean => !v.ptlHeld(c.mm) && !v.ptlHeld(c.instr.child);
+
+/** The split check goes to `dup` with both PTLs held (copy_pte_range drops them only after the entry). */
+function holdPtlToDup(v: StateView, c: Ctx): void {
+  v.setPtl(c.mm, true);
+  v.setPtl(c.instr.child, true);
+  goto(v, c, forkDup);
+}
+
 /** copy_huge_pmd at the cursor (forkThp.ts): decide now (5.9–5.10: then `dup`), or split / share. */
 function forkHuge(v: StateView, c: Ctx, va: number): void {
   tryDupAsserts(v, c, v.pmdPfn(c.mm, v.region(va))); // page_try_dup_anon_rmap(compound)
   const split = thpForkMustSplit(v, c, v.pmdPfn(c.mm, v.region(va)));
   if (splitCheck(c)) {
     v.setActFlag(c.actor, split ? L.AF_DECIDED_COPY : L.AF_DECIDED_SHARE, true);
-    return goto(v, c, forkDup);
+    return holdPtlToDup(v, c);
   }
   if (copyHugePmd(v, c, va, split)) v.setAct(c.actor, L.A_CUR, nextToCopy(v, c.mm, va + 1));
 }
@@ -159,7 +179,7 @@ export const forkCopy = step({
   name: 'fork.copy',
   fn: 'copy_present_pte',
   cite: 'reference §B.3 per era: share (≤5.8), copy maybe-pinned (70e806e4e645), folio_try_dup_anon_rmap (fb3d824d1a46)',
-  guard: (v, c) => !v.ptlHeld(c.mm), // copy_pte_range takes the src PTL (layout.ts MM_PTL)
+  guard: ptlFree, // copy_pte_range takes the src and dst PTLs (layout.ts MM_PTL)
   effect(v, c) {
     const va = v.act(c.actor, L.A_CUR);
     if (va >= v.lay.nVa) return goto(v, c, forkEnd);
@@ -172,7 +192,7 @@ export const forkCopy = step({
     tryDupAsserts(v, c, p); // before the check (the what-if split check runs it there too)
     if (splitCheck(c)) {
       v.setActFlag(c.actor, mustCopy(v, c, p) ? L.AF_DECIDED_COPY : L.AF_DECIDED_SHARE, true);
-      return goto(v, c, forkDup);
+      return holdPtlToDup(v, c);
     }
     if (mustCopy(v, c, p)) copyOne(v, c, va);
     else shareOne(v, c, va);
@@ -195,12 +215,14 @@ export const forkCopy = step({
 export const forkDup = step({
   name: 'fork.dup',
   fn: 'copy_present_page',
-  cite: 'reference §B.3 5.9 final-5.10 (f3c64eda3e50): wrprotect after the pin check',
-  guard: (v, c) => !v.ptlHeld(c.mm), // under the src PTL (layout.ts MM_PTL)
+  cite: 'reference §B.3 5.9 final-5.10 (f3c64eda3e50): wrprotect after the pin check, in the same src/dst PTL section (copy_pte_range, mm/memory.c 5.10)',
+  guard: () => true, // the PTL holder: `check` took both PTLs for it
   effect(v, c) {
     const va = v.act(c.actor, L.A_CUR);
     const decided = v.actFlag(c.actor, L.AF_DECIDED_COPY);
     v.setActFlag(c.actor, L.AF_DECIDED_COPY | L.AF_DECIDED_SHARE, false);
+    v.setPtl(c.mm, false);
+    v.setPtl(c.instr.child, false);
     goto(v, c, forkCopy);
     // A huge PMD (forkThp.ts): "copy" was decided as "split"; a split leaves the cursor for the PTE copy.
     if (v.huge(c.mm, va)) {

@@ -16,6 +16,7 @@ import type { StateView } from '../view.js';
 import { callFault, finish, fp, fpVa, goto } from './common.js';
 import { faultEntry } from './fault.js';
 import { mmuPfn, mmuPresent, mmuWritable } from '../thp.js';
+import { isSharedVma } from '../shmem.js';
 
 export const ASSERT_FOLLOW_PAGE_PTE = 1; // follow_page_pte: VM_BUG_ON_PAGE(FOLL_PIN && anon && !PAE)
 /** follow_trans_huge_pmd: the same VM_BUG_ON_PAGE for a huge PMD (a7f226604170, 5.19) */
@@ -31,13 +32,27 @@ export function follWrite(c: Ctx): boolean {
 }
 
 /**
+ * should_force_cow_break (5.8, 17839856fd58) applies to COW mappings only
+ * (is_cow_mapping): slow GUP on a shared mapping (model/shmem.ts) keeps a
+ * R/O request R/O. GUP-fast, which knows no VMA, forces FOLL_WRITE
+ * everywhere (gupFast.ts uses follWrite).
+ */
+export function follWriteSlow(v: StateView, c: Ctx): boolean {
+  return c.pin!.write || (c.k.forceCowBreak && !isSharedVma(v, c.mm, c.instr.va));
+}
+
+/**
  * gup_must_unshare (5.19+; c89357e27f20, a7f226604170; non-anon long-term
  * since 84209e87c696): only R/O FOLL_PIN, only pages not known exclusive.
+ * A non-anon page is unshared only in a COW mapping: `if (!vma) return
+ * true; return is_cow_mapping(vma->vm_flags)` (6.12 mm/internal.h), so
+ * GUP-fast (`fast`, no VMA) falls back on any long-term R/O pin of one,
+ * and slow GUP pins a shared mapping's page-cache page as it is.
  */
-export function mustUnshare(v: StateView, c: Ctx, p: number): boolean {
+export function mustUnshare(v: StateView, c: Ctx, p: number, fast = false): boolean {
   const pin = c.pin!;
   if (!c.k.unshare || !pin.foll_pin || follWrite(c)) return false;
-  if (p === L.ZERO_PFN || !v.isAnon(p)) return pin.longterm && c.k.longtermUnshareNonanon;
+  if (p === L.ZERO_PFN || !v.isAnon(p)) return pin.longterm && c.k.longtermUnshareNonanon && (fast || !isSharedVma(v, c.mm, c.instr.va));
   return !v.pae(p);
 }
 
@@ -49,7 +64,7 @@ export const gupEntry = step({
   effect(v, c) {
     v.lockRead(c.mm);
     if (c.pin!.foll_pin && c.k.hasPinned) v.setMm(c.mm, L.MM_HAS_PINNED, 1);
-    if (follWrite(c)) v.setActFlag(c.actor, L.AF_FOLL_WRITE, true);
+    if (follWriteSlow(v, c)) v.setActFlag(c.actor, L.AF_FOLL_WRITE, true);
     goto(v, c, gupFollow);
   },
   footprint(v, c, out) {
@@ -57,7 +72,7 @@ export const gupEntry = step({
     out.push(fp.pin(c.instr.pin));
   },
   explain: (b, _a, c) =>
-    c.k.forceCowBreak && !c.pin!.write ? 'should_force_cow_break: FOLL_WRITE added' : c.pin!.foll_pin && c.k.hasPinned && !b.mm(c.mm, L.MM_HAS_PINNED) ? `set ${c.k.wpSeq ? 'MMF_HAS_PINNED' : 'mm->has_pinned'}` : undefined,
+    follWriteSlow(b, c) && !c.pin!.write ? 'should_force_cow_break: FOLL_WRITE added' : c.pin!.foll_pin && c.k.hasPinned && !b.mm(c.mm, L.MM_HAS_PINNED) ? `set ${c.k.wpSeq ? 'MMF_HAS_PINNED' : 'mm->has_pinned'}` : undefined,
 });
 
 function fail(v: StateView, c: Ctx): void {

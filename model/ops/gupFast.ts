@@ -165,7 +165,7 @@ function walkSame(v: StateView, c: Ctx): boolean {
 
 function unshareNeeded(v: StateView, c: Ctx): boolean {
   const w = (v.act(c.actor, L.A_ORIG_PTE) & L.PTEF_WRITE) !== 0;
-  return !w && mustUnshare(v, c, v.act(c.actor, L.A_ORIG_PFN));
+  return !w && mustUnshare(v, c, v.act(c.actor, L.A_ORIG_PFN), true); // no VMA here: gup_must_unshare(NULL, ...)
 }
 
 export const gupFastUnshare = step({

@@ -79,6 +79,7 @@ export interface OpInfo {
 
 export const OPS: readonly OpInfo[] = [
   { syntax: 'mmap VA [ro|rw] [dontfork] [wipeonfork]', who: 'thread', functions: 'do_mmap', ref: '§A.2' },
+  { syntax: 'mmap VA shared [ro|rw] [dontfork]', who: 'thread', functions: 'do_mmap MAP_SHARED|MAP_ANONYMOUS: shmem_zero_setup; faults: do_read_fault / do_shared_fault, shmem_fault, finish_fault, wp_page_shared; fork: copy_page_range skips it (no anon_vma)', ref: '§A.2, §B.3' },
   { syntax: 'read VA', who: 'thread', functions: 'handle_mm_fault, do_anonymous_page (zeropage)', ref: '§B.1' },
   { syntax: 'write VA', who: 'thread', functions: 'handle_mm_fault, do_anonymous_page, do_wp_page, wp_page_copy', ref: '§B.1, §B.2' },
   { syntax: 'fork CHILD', who: 'thread', functions: 'dup_mmap, copy_page_range, copy_present_pte, copy_present_page, write_protect_seq', ref: '§B.3' },

@@ -4,11 +4,14 @@
  * leaves anon PTEs R/O (the next write faults) — except since 6.0
  * (can_change_pte_writable) for an exclusive (PAE) anon page, which is
  * mapped writable at once. That is why cow.c's mprotect variants matter.
+ * A shared mapping's PTEs (model/shmem.ts) become writable at once in every
+ * era: its vm_page_prot is writable.
  */
 import * as L from '../layout.js';
 import { step } from '../step.js';
 import { finish, fp, fpBase, fpRegion } from './common.js';
 import { splitPartial } from '../thp.js';
+import { isSharedVma } from '../shmem.js';
 import type { Ctx } from '../step.js';
 import type { StateView } from '../view.js';
 
@@ -74,6 +77,9 @@ export const mprotect = step({
         const f = v.pteFlags(m, va);
         if (!c.instr.writable) v.setPteFlags(m, va, f & ~L.PTEF_WRITE);
         else if (c.k.mprotectPaeWritable && p !== L.ZERO_PFN && v.isAnon(p) && v.pae(p)) v.setPteFlags(m, va, f | L.PTEF_WRITE);
+        // A shared mapping (model/shmem.ts): pte_modify to the new vm_page_prot, writable for
+        // VM_SHARED|VM_WRITE without write notification (shmem.ts sharedPteFlags), in every era.
+        else if (isSharedVma(v, m, va)) v.setPteFlags(m, va, f | L.PTEF_WRITE);
       }
     }
     finish(v, c);

@@ -16,20 +16,30 @@
  *    old page (a FOLL_GET reference), a new anon page gets a copy
  *    (unregister: the copy with the original opcode, i.e. the branch where
  *    it differs from the file page; the model has no file page);
- *  - `uprobe.replace_page`: __replace_page: lock the old page, map the new
- *    page (folio_add_new_anon_rmap, RMAP_EXCLUSIVE) R/O in its place,
- *    drop the old — no page_count / pin check at all.
+ *  - `uprobe.replace_page`: __replace_page: lock the old page,
+ *    page_vma_mapped_walk under the PTL: if the PTE no longer maps the old
+ *    page (reclaim made it a swap entry, migration a migration entry or the
+ *    new page) -EAGAIN, and uprobe_write_opcode retries from the GUP with
+ *    mmap_lock still held; else map the new page (folio_add_new_anon_rmap,
+ *    RMAP_EXCLUSIVE) R/O in its place, drop the old (try_to_free_swap once
+ *    unmapped) — no page_count / pin check at all.
  * With `uprobe-write-rewrite` (the 2025 rewrite, lore v3 20250321113713;
  * reference: 6.16, unverified; not in the indexed mainline uprobes.c):
  *  - `uprobe.write_opcode`: GUP with FOLL_FORCE (register: |FOLL_WRITE, so
  *    a write fault breaks COW first: do_wp_page's reuse-or-copy decision);
- *  - `uprobe.clear`: folio_walk + PTL: a R/O PTE needs PageAnonExclusive
- *    (else -EFAULT, retried with FOLL_WRITE), then ptep_clear_flush: the
+ *  - `uprobe.clear`: folio_walk + PTL: the PTE must still map the page GUP
+ *    returned (fw.page == page, else -EAGAIN and a retry from the GUP); a
+ *    R/O PTE needs PageAnonExclusive (else -EFAULT, retried with
+ *    FOLL_WRITE), then ptep_clear_flush: the
  *    page is unmapped while the opcode is written (PTE_CLEARED, MM_PTL);
  *  - `uprobe.remap`: unregister zaps the page if refcount == mapcount + 1
  *    (+ swapcache) and it equals the file page (assumed: the original
  *    bytes are back); otherwise set_pte_at(pte_mkdirty) restores it. The
  *    pinned page is written in place and stays.
+ *
+ * Not modelled: the retried GUP faulting a swap or migration entry back in
+ * (get_user_pages_remote would swap the page in, or wait for the
+ * migration): like the first GUP, it finds no page mapped and gives up.
  */
 import * as L from '../layout.js';
 import { allocPage, mapNewAnon, putPage } from '../pages.js';
@@ -38,9 +48,44 @@ import type { Ctx } from '../step.js';
 import type { StateView } from '../view.js';
 import { finish, fp, fpBase, goto } from './common.js';
 import { isReuse, wpDecide } from './wpDecide.js';
+import { mapsPage } from './rmapWalk.js';
+import { dropFromSwapCache, inSwapCache, swapCount } from '../swap.js';
 
 const target = (c: Ctx): number => c.instr.target ?? 0;
 const isRegister = (c: Ctx): boolean => c.instr.kind === 'uprobe-register';
+
+/** A_CUR bits of a uprobes actor: the rewrite's retry after -EFAULT has FOLL_WRITE in gup_flags. */
+const CUR_FOLL_WRITE = 1;
+/** A_CUR bits: a retry (-EAGAIN, -EFAULT) of uprobe_write_opcode, whose caller still holds mmap_lock(W). */
+const CUR_RETRY = 2;
+const retrying = (v: StateView, c: Ctx): boolean => (v.act(c.actor, L.A_CUR) & CUR_RETRY) !== 0;
+
+/**
+ * Does the PTE still map the page GUP returned? __replace_page's
+ * page_vma_mapped_walk (check_pte: pte_present, which includes a NUMA
+ * PROT_NONE PTE, and the same pfn) and the rewrite's folio_walk_start with
+ * fw.page == page; a swap or migration entry, or another page, is -EAGAIN.
+ */
+function stillMaps(v: StateView, c: Ctx): boolean {
+  const m = target(c);
+  const va = c.instr.va;
+  return mapsPage(v, m, va) && v.pfn(m, va) === v.act(c.actor, L.A_HOLD);
+}
+
+/**
+ * -EAGAIN (or the rewrite's -EFAULT): put the new page and the GUP
+ * reference, and `goto retry` in uprobe_write_opcode, mmap_lock(W) still
+ * held (the caller, register_for_each_vma / remove_breakpoint, holds it).
+ */
+function retry(v: StateView, c: Ctx, follWrite: boolean): void {
+  const q = v.act(c.actor, L.A_NEW);
+  if (q !== L.NO_PFN) putPage(v, q);
+  putPage(v, v.act(c.actor, L.A_HOLD));
+  v.setAct(c.actor, L.A_HOLD, L.NO_PFN);
+  v.setAct(c.actor, L.A_NEW, L.NO_PFN);
+  v.setAct(c.actor, L.A_CUR, v.act(c.actor, L.A_CUR) | CUR_RETRY | (follWrite ? CUR_FOLL_WRITE : 0));
+  goto(v, c, uprobeWriteOpcode);
+}
 
 /** Why GUP finds nothing to probe at the VA ('' = a small anon page is mapped). */
 function refusal(v: StateView, c: Ctx): string {
@@ -93,9 +138,10 @@ function breakCow(v: StateView, c: Ctx, m: number, va: number, p: number): numbe
     return p;
   }
   const q = allocPage(v, v.page(p, L.PG_CONTENT));
+  // wp_page_copy: set_pte_at(new) before folio_remove_rmap_pte(old) and folio_put(old), which may free it.
+  mapNewAnon(v, c, m, va, q, w | L.PTEF_DIRTY);
   v.addMap(p, -1);
   putPage(v, p);
-  mapNewAnon(v, c, m, va, q, w | L.PTEF_DIRTY);
   return q;
 }
 
@@ -106,16 +152,20 @@ const canWrite = (v: StateView, c: Ctx, m: number, va: number, p: number): boole
 export const uprobeWriteOpcode = step({
   name: 'uprobe.write_opcode',
   fn: 'uprobe_write_opcode',
-  cite: 'reference §B.15 steps 1-3 (kernel/events/uprobes.c <=6.15): mmap_write_lock, get_user_pages_remote(FOLL_FORCE), alloc + copy the new page; rewrite (lore 20250321113713): GUP FOLL_WRITE|FOLL_FORCE breaks COW',
-  guard: (v, c) => v.canWrite(target(c)) && !v.ptlHeld(target(c)),
+  cite: 'reference §B.15 steps 1-3 (kernel/events/uprobes.c <=6.15): mmap_write_lock, get_user_pages_remote(FOLL_FORCE), alloc + copy the new page; rewrite (lore 20250321113713): GUP FOLL_WRITE|FOLL_FORCE breaks COW; `retry:` keeps mmap_lock(W)',
+  // mmap_write_lock, unless this is uprobe_write_opcode's `goto retry` (still held).
+  guard: (v, c) => (retrying(v, c) || v.canWrite(target(c))) && !v.ptlHeld(target(c)),
   effect(v, c) {
-    if (refusal(v, c) !== '') return finish(v, c);
     const m = target(c);
+    if (refusal(v, c) !== '') {
+      if (retrying(v, c)) v.setMm(m, L.MM_MMAP_WRITER, 0);
+      return finish(v, c);
+    }
     const va = c.instr.va;
     let p = v.pfn(m, va);
     v.setMm(m, L.MM_MMAP_WRITER, 1);
     if (c.k.uprobeWriteRewrite) {
-      const foll = isRegister(c) || v.act(c.actor, L.A_CUR) === 1;
+      const foll = isRegister(c) || (v.act(c.actor, L.A_CUR) & CUR_FOLL_WRITE) !== 0;
       if (foll && !canWrite(v, c, m, va, p)) p = breakCow(v, c, m, va, p);
       v.getRef(p);
       v.setAct(c.actor, L.A_HOLD, p);
@@ -141,16 +191,19 @@ export const uprobeWriteOpcode = step({
 export const uprobeReplacePage = step({
   name: 'uprobe.replace_page',
   fn: '__replace_page',
-  cite: 'reference §B.15 step 4 (kernel/events/uprobes.c <=6.15, both indexed versions): folio_lock(old), PTL, folio_add_new_anon_rmap(new, RMAP_EXCLUSIVE), ptep_clear_flush, set_pte_at(mk_pte(new, vm_page_prot)), folio_remove_rmap_pte(old), folio_put(old): no pin check',
+  cite: 'reference §B.15 step 4 (kernel/events/uprobes.c <=6.15, both indexed versions): folio_lock(old), page_vma_mapped_walk under the PTL or -EAGAIN (uprobe_write_opcode: goto retry), folio_add_new_anon_rmap(new, RMAP_EXCLUSIVE), ptep_clear_flush, set_pte_at(mk_pte(new, vm_page_prot)), folio_remove_rmap_pte(old), try_to_free_swap if unmapped, folio_put(old): no pin check',
   // folio_lock(old) sleeps while someone else holds the page lock.
   guard: (v, c) => !v.hasFlag(v.act(c.actor, L.A_HOLD), L.PGF_LOCKED) && !v.ptlHeld(target(c)),
   effect(v, c) {
+    if (!stillMaps(v, c)) return retry(v, c, false); // page_vma_mapped_walk fails: -EAGAIN
     const m = target(c);
     const va = c.instr.va;
     const old = v.act(c.actor, L.A_HOLD);
     const q = v.act(c.actor, L.A_NEW);
     mapNewAnon(v, c, m, va, q, 0); // the new page's allocation reference becomes the PTE's
     v.addMap(old, -1);
+    // try_to_free_swap (folio_free_swap): under the old page's lock, once no PTE or swap entry uses it.
+    if (v.mapcount(old) === 0 && inSwapCache(v, old) && swapCount(v, old) === 0) dropFromSwapCache(v, old);
     putPage(v, old); // the old PTE's reference
     putPage(v, old); // uprobe_write_opcode: put_page(old_page), the GUP reference
     v.setAct(c.actor, L.A_HOLD, L.NO_PFN);
@@ -162,7 +215,11 @@ export const uprobeReplacePage = step({
     fpUprobe(v, c, out);
     c.cfg.pins.forEach((_p, i) => out.push(fp.pin(i)));
   },
-  explain: (b, _a, c) => `${c.cfg.processes[target(c)]}:${c.cfg.vas[c.instr.va]}: page#${b.act(c.actor, L.A_HOLD)} -> page#${b.act(c.actor, L.A_NEW)} R/O (no pin check)`,
+  explain: (b, _a, c) => {
+    const at = `${c.cfg.processes[target(c)]}:${c.cfg.vas[c.instr.va]}`;
+    if (!stillMaps(b, c)) return `${at}: page_vma_mapped_walk: page#${b.act(c.actor, L.A_HOLD)} no longer mapped there -> -EAGAIN, retry`;
+    return `${at}: page#${b.act(c.actor, L.A_HOLD)} -> page#${b.act(c.actor, L.A_NEW)} R/O (no pin check)`;
+  },
 });
 
 /** Why __uprobe_write_opcode gives -EFAULT (a R/O PTE of a page not known exclusive), or ''. */
@@ -177,27 +234,30 @@ function clearRefusal(v: StateView, c: Ctx): string {
 export const uprobeClear = step({
   name: 'uprobe.clear',
   fn: '__uprobe_write_opcode',
-  cite: 'uprobes rewrite (lore 20250321113713.204682-4-david@redhat.com): folio_walk under the PTL; !pte_write && !PageAnonExclusive -> -EFAULT (retry with FOLL_WRITE); ptep_clear_flush to write the opcode atomically',
+  cite: 'uprobes rewrite (lore 20250321113713.204682-4-david@redhat.com): folio_walk under the PTL, fw.page != page -> -EAGAIN (retry); !pte_write && !PageAnonExclusive -> -EFAULT (retry with FOLL_WRITE); ptep_clear_flush to write the opcode atomically',
   guard: (v, c) => !v.ptlHeld(target(c)),
   effect(v, c) {
     const m = target(c);
     const va = c.instr.va;
+    if (!stillMaps(v, c)) return retry(v, c, false); // folio_walk: fw.page != page -> -EAGAIN
     if (clearRefusal(v, c) !== '') {
       // Retry once with FOLL_WRITE|FOLL_SPLIT_PMD; a second refusal (pre-5.19 eras, no PAE) gives up.
-      const again = !isRegister(c) && v.act(c.actor, L.A_CUR) === 0;
+      const again = !isRegister(c) && (v.act(c.actor, L.A_CUR) & CUR_FOLL_WRITE) === 0;
+      if (again) return retry(v, c, true);
       putPage(v, v.act(c.actor, L.A_HOLD));
       v.setAct(c.actor, L.A_HOLD, L.NO_PFN);
       v.setMm(m, L.MM_MMAP_WRITER, 0);
-      if (!again) return finish(v, c);
-      v.setAct(c.actor, L.A_CUR, 1);
-      return goto(v, c, uprobeWriteOpcode);
+      return finish(v, c);
     }
     v.setPte(m, va, L.PTE_CLEARED, v.pfn(m, va), v.pteFlags(m, va));
     v.setPtl(m, true);
     goto(v, c, uprobeRemap);
   },
   footprint: fpUprobe,
-  explain: (b, _a, c) => clearRefusal(b, c) || `ptep_clear_flush: page#${b.act(c.actor, L.A_HOLD)} unmapped while the opcode is written`,
+  explain: (b, _a, c) => {
+    if (!stillMaps(b, c)) return `folio_walk: page#${b.act(c.actor, L.A_HOLD)} no longer mapped there -> -EAGAIN, retry`;
+    return clearRefusal(b, c) || `ptep_clear_flush: page#${b.act(c.actor, L.A_HOLD)} unmapped while the opcode is written`;
+  },
 });
 
 /** Unregister may zap: no uffd-missing registration and no unexpected reference (+1: our GUP reference). */

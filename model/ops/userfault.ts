@@ -190,7 +190,7 @@ export const uffdCopy = step({
   name: 'uffd.copy',
   fn: 'mfill_atomic_pte_copy',
   cite: 'UFFDIO_COPY: mfill_atomic_install_pte (mcopy_atomic_pte before 6.5) under mmap_lock(R) + PTL: -EEXIST unless pte_none; new exclusive anon page (RMAP_EXCLUSIVE: PAE 5.19+), dirty, writable if VM_WRITE; wake_userfault only on success (fs/userfaultfd.c userfaultfd_copy)',
-  guard: (v, c) => v.canRead(c.mm),
+  guard: (v, c) => v.canRead(c.mm) && !v.ptlHeld(c.mm), // the PTL: waits for a split PTL section (layout.ts MM_PTL)
   effect(v, c) {
     if (mfillRefusal(v, c) === '') {
       const m = c.mm;
@@ -209,7 +209,7 @@ export const uffdZeropage = step({
   name: 'uffd.zeropage',
   fn: 'mfill_atomic_pte_zeropage',
   cite: 'UFFDIO_ZEROPAGE: mfill_atomic_pte_zeropage (mfill_zeropage_pte before 6.5) under mmap_lock(R) + PTL: the special zeropage PTE R/O unless not pte_none; then wake_userfault',
-  guard: (v, c) => v.canRead(c.mm),
+  guard: (v, c) => v.canRead(c.mm) && !v.ptlHeld(c.mm), // the PTL: waits for a split PTL section (layout.ts MM_PTL)
   effect(v, c) {
     if (mfillRefusal(v, c) === '') {
       v.setPte(c.mm, c.instr.va, L.PTE_PRESENT, L.ZERO_PFN, L.PTEF_SPECIAL);

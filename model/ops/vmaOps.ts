@@ -1,7 +1,8 @@
 /**
  * VMA-level operations that change no page: mmap of a private anonymous
- * page, MADV_DONTFORK/DOFORK/WIPEONFORK (madvise_vma_behavior, reference
- * §A.2), all under mmap_lock(W), one step each.
+ * page (or a shared one, model/shmem.ts), MADV_DONTFORK/DOFORK/WIPEONFORK
+ * (madvise_vma_behavior, reference §A.2), all under mmap_lock(W), one step
+ * each.
  */
 import * as L from '../layout.js';
 import { markUserUnmapped } from '../pages.js';
@@ -10,11 +11,13 @@ import { step } from '../step.js';
 import type { Ctx } from '../step.js';
 import type { StateView } from '../view.js';
 import { finish, fp, fpBase, fpRegion } from './common.js';
+import { cachePfn, isSharedVma, shmemVmaGone } from '../shmem.js';
 
 function fpVma(v: StateView, c: Ctx, out: number[]): void {
   fpBase(c, out);
   out.push(fp.mm(c.mm), fp.pte(v, c.mm, c.instr.va));
   if (v.region(c.instr.va) >= 0) fpRegion(v, c.mm, c.instr.va, out); // a THP region (config.ts `span`)
+  if (cachePfn(v, c.instr.va) >= 0) out.push(fp.page(cachePfn(v, c.instr.va))); // a shared mapping's page (model/shmem.ts)
 }
 
 /** VAs an instruction covers: one, or a whole THP region (config.ts `span`). */
@@ -23,7 +26,7 @@ const span = (c: Ctx): number => c.instr.span ?? 1;
 export const mmap = step({
   name: 'mmap',
   fn: 'do_mmap',
-  cite: 'mmap(MAP_PRIVATE|MAP_ANONYMOUS): a new VMA, no PTE (faults populate it)',
+  cite: 'mmap(MAP_PRIVATE|MAP_ANONYMOUS), or MAP_SHARED (shmem_zero_setup, model/shmem.ts): a new VMA, no PTE (faults populate it)',
   guard: (v, c) => v.canWrite(c.mm),
   effect(v, c) {
     // MAP_FIXED over an existing mapping unmaps it first (as munmap would).
@@ -31,6 +34,7 @@ export const mmap = step({
     for (let x = c.instr.va; x < c.instr.va + span(c); x++) {
       markUserUnmapped(v, c, c.mm, x);
       v.setVma(c.mm, x, L.VMA_MAPPED | c.instr.vmaFlags);
+      shmemVmaGone(v, x); // it replaced the shmem object's last VMA: truncate (model/shmem.ts)
     }
     finish(v, c);
   },
@@ -67,11 +71,16 @@ export const dofork = step({
   footprint: fpVma,
 });
 
+const setWipeonfork = setVmaFlag(L.VMA_WIPEONFORK, true);
+
 export const wipeonfork = step({
   name: 'madvise.wipeonfork',
   fn: 'madvise_vma_behavior',
-  cite: 'MADV_WIPEONFORK sets VM_WIPEONFORK: the child gets an empty VMA (reference §A.2)',
+  cite: 'MADV_WIPEONFORK sets VM_WIPEONFORK: the child gets an empty VMA (reference §A.2); -EINVAL on a VM_SHARED VMA ("only supported on anonymous memory")',
   guard: (v, c) => v.canWrite(c.mm),
-  effect: setVmaFlag(L.VMA_WIPEONFORK, true),
+  effect(v, c) {
+    if (isSharedVma(v, c.mm, c.instr.va)) return finish(v, c); // -EINVAL: nothing changes (model/shmem.ts)
+    setWipeonfork(v, c);
+  },
   footprint: fpVma,
 });

@@ -11,6 +11,7 @@ import { step } from '../step.js';
 import type { Ctx } from '../step.js';
 import type { StateView } from '../view.js';
 import { finish, fp, fpBase, fpRegion } from './common.js';
+import { cachePfn, shmemVmaGone } from '../shmem.js';
 
 /** VAs an instruction covers: one, or a whole THP region (config.ts `span`). */
 const span = (c: Ctx): number => c.instr.span ?? 1;
@@ -23,6 +24,8 @@ function fpZap(v: StateView, c: Ctx, out: number[], all: boolean): void {
     out.push(fp.pte(v, c.mm, va));
     if (v.kind(c.mm, va) !== L.PTE_NONE) out.push(fp.page(v.pfn(c.mm, va)));
     if (v.region(va) >= 0) fpRegion(v, c.mm, va, out);
+    // A shared mapping's page-cache page (model/shmem.ts): the last VMA to go truncates it.
+    if (cachePfn(v, va) >= 0) out.push(fp.page(cachePfn(v, va)));
   }
   c.cfg.pins.forEach((p, i) => { if (p.mm === c.mm) out.push(fp.pin(i)); });
 }
@@ -72,6 +75,7 @@ export const munmap = step({
     for (let x = c.instr.va; x < c.instr.va + span(c); x++) {
       v.setVma(c.mm, x, 0);
       markUserUnmapped(v, c, c.mm, x);
+      shmemVmaGone(v, x); // the shmem object's last VMA: truncate (model/shmem.ts)
     }
     finish(v, c);
   },
@@ -97,7 +101,10 @@ export const exit = step({
   guard: lastUser,
   effect(v, c) {
     zapRange(v, c.mm, 0, v.lay.nVa, true); // zapPte per VA, zap_huge_pmd per huge PMD (model/thp.ts)
-    for (let va = 0; va < v.lay.nVa; va++) v.setVma(c.mm, va, 0);
+    for (let va = 0; va < v.lay.nVa; va++) {
+      v.setVma(c.mm, va, 0);
+      shmemVmaGone(v, va); // the shmem object's last VMA: truncate (model/shmem.ts)
+    }
     markUserUnmapped(v, c, c.mm, undefined);
     v.setMm(c.mm, L.MM_ALIVE, L.LIFE_EXITED);
     finish(v, c);

@@ -179,7 +179,7 @@ describe('--progress', () => {
     const r = run(['check', 'gup-fast-vs-fork', '--kernel', '5.10', '--progress', 'json', '--progress-interval', '0', '--format', 'json']);
     expect(r.code).toBe(1);
     const events = r.err.split('\n').filter((l) => l).map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(events[0]).toEqual({ event: 'start', scenario: 'gup-fast-vs-fork', kernel: '5.10', era: 'E2', strategy: 'bfs', workers: 0 });
+    expect(events[0]).toEqual({ event: 'start', scenario: 'gup-fast-vs-fork', kernel: '5.10', era: 'E2', strategy: 'bfs', workers: 1 });
     const progress = events.filter((e) => e['event'] === 'progress');
     expect(progress.length).toBeGreaterThan(2);
     for (const p of progress) {

@@ -7,8 +7,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import * as L from '../../../model/layout.js';
+import { check } from '../../../api/check.js';
+import { compileText } from '../../../scenario/catalog.js';
 import {
-  afterSetup, expectPage, expectPte, FREE, makeModel, mmField, page, runActor, vmaFlags, type StepLog,
+  actor, afterSetup, expectPage, expectPte, FREE, isEnabled, kernelOf, makeModel, mmField, nextStep, page, runActor, vmaFlags, type StepLog,
 } from '../harness.js';
 
 describe('fork of an exclusive written page', () => {
@@ -172,5 +174,32 @@ describe('fork steps and write_protect_seq', () => {
     expect(log).toEqual(['fork.begin', 'fork.copy', 'fork.copy', 'fork.copy', 'fork.end']);
     expectPte(m, s, 'P1', 'B', { kind: 'none' });
     expectPte(m, s, 'P1', 'C', { pfn: 2, write: false });
+  });
+});
+
+describe('5.9-5.10: the split copy holds both PTLs from check to dup (copy_pte_range)', () => {
+  // copy_pte_range (mm/memory.c 5.10) holds src_ptl and dst_ptl across
+  // copy_present_pte: reclaim's try_to_unmap_one and migration's
+  // try_to_migrate_one wait on the PTL, lockless GUP-fast does not.
+  const text = (daemon: string) => `setup:\n  P0: mmap A anon; write A\nP0:\n  fork P1\n${daemon}\nP0.T1:\n  pin A ro fast\n`;
+
+  it.each([['reclaim:\n  pageout P0 A', 'reclaim'], ['migration:\n  migrate P0 A', 'migration']])(
+    'between fork.copy and fork.dup %s waits, GUP-fast runs; both PTLs are dropped by fork.dup', (daemon, name) => {
+      const m = makeModel(text(daemon), '5.10');
+      let s = runActor(m, afterSetup(m), 0, 2); // fork.begin, fork.copy (check: share)
+      expect([m.view(s).ptlHeld(0), m.view(s).ptlHeld(1)]).toEqual([true, true]);
+      s = runActor(m, s, actor(m, name), 1); // isolate / add_to_swap: no PTL
+      expect(isEnabled(m, s, actor(m, name))).toBe(false); // its try_to_unmap_one / try_to_migrate_one waits
+      expect(isEnabled(m, s, actor(m, 'P0.T1'))).toBe(true);
+      s = runActor(m, s, 0, 1); // fork.dup
+      expect([m.view(s).ptlHeld(0), m.view(s).ptlHeld(1)]).toEqual([false, false]);
+      expect(nextStep(m, s, actor(m, name))).toMatch(/\.unmap_clear$/);
+    });
+
+  it.each(['pageout', 'migrate'])('5.10: fork vs %s keeps refcount-consistent (the daemon cannot unmap between check and dup)', (op) => {
+    const daemon = op === 'pageout' ? 'reclaim:\n  pageout P0 A' : 'migration:\n  migrate P0 A';
+    const s = `scenario t\ncheck refcount-consistent\nsetup:\n  P0: mmap A anon; write A\nP0:\n  fork P1\n${daemon}\n`;
+    const r = check(compileText(s, 't.pincow', false), kernelOf('5.10'));
+    expect(r.invariants.map((i) => [i.invariant, i.verdict])).toEqual([['refcount-consistent', 'holds']]);
   });
 });

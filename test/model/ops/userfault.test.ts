@@ -292,3 +292,15 @@ describe('exploration', () => {
     expect(Array.from(encodeState(m, d))).toEqual(Array.from(s));
   });
 });
+
+describe('UFFDIO_COPY / UFFDIO_ZEROPAGE take the PTL (mfill_atomic_install_pte)', () => {
+  it.each(['uffd-copy', 'uffd-zeropage'])('%s waits while reclaim holds the PTL between its clear and set steps', (op) => {
+    const m = makeModel(`setup:\n  P0: mmap A anon; write A; mmap B uffd\nreclaim:\n  pageout P0 A\nP0.T1:\n  ${op} B\n`, '6.1');
+    let s = runActor(m, afterSetup(m), actor(m, 'reclaim'), 2); // add_to_swap, unmap_clear: PTL held
+    expect(m.view(s).ptlHeld(0)).toBe(true);
+    expect(isEnabled(m, s, actor(m, 'P0.T1'))).toBe(false);
+    s = runActor(m, s, actor(m, 'reclaim'), 1); // unmap_set: PTL dropped
+    expect(m.view(s).ptlHeld(0)).toBe(false);
+    expect(isEnabled(m, s, actor(m, 'P0.T1'))).toBe(true);
+  });
+});
