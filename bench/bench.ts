@@ -1,14 +1,30 @@
 /**
- * `npm run bench`: explorer throughput on fixed configurations — distinct
- * states, transitions, distinct states/s and bytes/state — as figures,
- * not timed tests. `--json` prints one object per configuration.
+ * `npm run bench`: explorer throughput on fixed configurations, as figures
+ * (not timed tests; issue #4 point 7). Per configuration and worker count:
+ * distinct states, transitions, seconds (median of the runs), distinct
+ * states/s, bytes/state, and the state count of the full graph (no POR, no
+ * symmetry) so the reduction factor can be read off.
+ *
+ * Configurations:
+ * - open mode, 2 processes x 2 pages, up to 3 operations per actor, newest
+ *   era, all invariants (the issue's open-mode benchmark);
+ * - the whole catalogue on every era (the `pincow matrix` job);
+ * - bench/stress.pincow on 5.10 and 6.1 (a dense multi-thread scenario).
+ *
+ * `--json` prints one object per configuration and worker count;
+ * `--quick` runs each measurement once (for smoke tests); `--runs N`.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { explore, exploreOptions } from '../explorer/bfs.js';
-import { resolveKernels } from '../model/kernels.js';
-import { MmModel } from '../model/mmModel.js';
-import { compileText, packageRoot } from '../scenario/catalog.js';
+import { check } from '../api/check.js';
+import type { CheckOptions } from '../api/check.js';
+import { openScenario } from '../api/explore.js';
+import { INVARIANT_NAMES } from '../invariants/index.js';
+import { ERAS, kernelOfEra, resolveKernels } from '../model/kernels.js';
+import type { Kernel } from '../model/kernels.js';
+import { catalogNames, compileText, loadScenario, packageRoot } from '../scenario/catalog.js';
+import type { LoadedScenario } from '../scenario/catalog.js';
+import { openSpec } from '../scenario/open.js';
 
 interface Figure {
   config: string;
@@ -19,34 +35,109 @@ interface Figure {
   distinctStatesPerSecond: number;
   bytesPerState: number;
   statesWithoutReduction: number;
+  /** reductions on in the measured runs */
+  por: boolean;
+  symmetry: boolean;
+  /** the exploration covered everything (no bound hit) */
+  exhausted: boolean;
+  runs: number;
+  /** fastest and slowest run, to show the machine's noise */
+  secondsMin: number;
+  secondsMax: number;
 }
 
-function measure(file: string, kernel: string, runs: number): Figure {
-  const text = readFileSync(join(packageRoot(), file), 'utf8');
-  const s = compileText(text, file, false);
-  const k = resolveKernels(kernel)[0]!;
-  const samples = [];
-  for (let i = 0; i < runs; i++) {
-    const model = new MmModel(s.cfg, k);
-    samples.push(explore(model, exploreOptions({ maxDepth: 10_000 })).stats);
+interface Job {
+  readonly config: string;
+  readonly cells: readonly { readonly s: LoadedScenario; readonly k: Kernel }[];
+  readonly invariants?: readonly string[];
+}
+
+interface Sample {
+  states: number;
+  transitions: number;
+  seconds: number;
+  bytes: number;
+  exhausted: boolean;
+  por: boolean;
+  symmetry: boolean;
+}
+
+/** One run of a job: every cell checked, figures summed (bytes/state: the largest cell's). */
+function runJob(job: Job, o: CheckOptions): Sample {
+  const acc: Sample = { states: 0, transitions: 0, seconds: 0, bytes: 0, exhausted: true, por: false, symmetry: false };
+  let largest = 0;
+  for (const { s, k } of job.cells) {
+    const t0 = performance.now();
+    const r = check(s, k, { ...o, ...(job.invariants ? { invariants: job.invariants } : {}), recheck: false, maxStates: 50_000_000 });
+    acc.seconds += (performance.now() - t0) / 1000;
+    acc.states += r.stats.states;
+    acc.transitions += r.stats.transitions;
+    acc.exhausted &&= r.verdict !== 'incomplete';
+    acc.por ||= r.bound.por;
+    acc.symmetry ||= r.bound.symmetry;
+    if (r.stats.states > largest) {
+      largest = r.stats.states;
+      acc.bytes = r.stats.bytesPerState;
+    }
   }
+  return acc;
+}
+
+function measure(job: Job, workers: number, runs: number, full: number): Figure {
+  const samples: Sample[] = [];
+  for (let i = 0; i < runs; i++) samples.push(runJob(job, { workers }));
   samples.sort((a, b) => a.seconds - b.seconds);
   const med = samples[Math.floor(samples.length / 2)]!;
   return {
-    config: `${s.name} on ${kernel}`, workers: 1, distinctStates: med.states, transitions: med.transitions,
-    seconds: med.seconds, distinctStatesPerSecond: Math.round(med.statesPerSecond), bytesPerState: Math.round(med.bytesPerState * 10) / 10,
-    statesWithoutReduction: med.states,
+    config: job.config, workers, distinctStates: med.states, transitions: med.transitions,
+    seconds: round(med.seconds, 3), distinctStatesPerSecond: Math.round(med.states / med.seconds),
+    bytesPerState: round(med.bytes, 1), statesWithoutReduction: full, por: med.por, symmetry: med.symmetry,
+    exhausted: med.exhausted, runs, secondsMin: round(samples[0]!.seconds, 3), secondsMax: round(samples[samples.length - 1]!.seconds, 3),
   };
 }
 
-const json = process.argv.includes('--json');
-const runs = 3;
-const figures = ['5.10', '6.1'].map((k) => measure('bench/stress.pincow', k, runs));
-if (json) {
-  process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);
-} else {
-  for (const f of figures) {
-    process.stdout.write(`${f.config}: ${f.distinctStates} distinct states, ${f.transitions} transitions, ` +
-      `${f.seconds.toFixed(2)} s (median of ${runs}), ${f.distinctStatesPerSecond} states/s, ${f.bytesPerState} bytes/state\n`);
-  }
+const round = (x: number, digits: number): number => Math.round(x * 10 ** digits) / 10 ** digits;
+
+function jobs(): Job[] {
+  const newest = kernelOfEra(ERAS[ERAS.length - 1]!);
+  const open = openScenario(openSpec({ procs: 2, pages: 2, maxOps: 3 }));
+  const stress = (k: string): Job => {
+    const file = 'bench/stress.pincow';
+    const s = compileText(readFileSync(join(packageRoot(), file), 'utf8'), file, false);
+    return { config: `${s.name} on ${k}`, cells: [{ s, k: resolveKernels(k)[0]! }] };
+  };
+  return [
+    { config: `${open.name} on ${newest.label} (all invariants)`, cells: [{ s: open, k: newest }], invariants: INVARIANT_NAMES },
+    { config: 'catalogue on E0-E9', cells: catalogNames().flatMap((n) => ERAS.map((e) => ({ s: loadScenario(n), k: kernelOfEra(e) }))) },
+    stress('5.10'),
+    stress('6.1'),
+  ];
 }
+
+function main(): void {
+  const argv = process.argv.slice(2);
+  const json = argv.includes('--json');
+  const runsAt = argv.indexOf('--runs');
+  const runs = argv.includes('--quick') ? 1 : runsAt >= 0 ? Math.max(1, Number(argv[runsAt + 1]) || 3) : 3;
+  const figures: Figure[] = [];
+  for (const job of jobs()) {
+    process.stderr.write(`bench: ${job.config} ...\n`);
+    const full = runJob(job, { por: false, symmetry: false }).states;
+    for (const workers of [1, 2]) {
+      const f = measure(job, workers, runs, full);
+      figures.push(f);
+      if (!json) process.stdout.write(line(f));
+    }
+  }
+  if (json) process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);
+}
+
+function line(f: Figure): string {
+  const red = f.statesWithoutReduction / Math.max(1, f.distinctStates);
+  return `${f.config}, ${f.workers} worker(s): ${f.distinctStates} distinct states ` +
+    `(${f.statesWithoutReduction} without reduction, x${red.toFixed(2)}; POR ${f.por ? 'on' : 'off'}, symmetry ${f.symmetry ? 'on' : 'off'}), ` +
+    `${f.transitions} transitions, ${f.seconds.toFixed(2)} s (median of ${f.runs}; ${f.secondsMin.toFixed(2)}-${f.secondsMax.toFixed(2)}), ` +
+    `${f.distinctStatesPerSecond} states/s, ${f.bytesPerState} bytes/state${f.exhausted ? '' : ', NOT exhausted'}\n`;
+}
+
+main();

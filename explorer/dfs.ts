@@ -7,12 +7,12 @@
  *
  * The depth bound with a visited set needs care (checker-anchors §4.6:
  * a state first met deep and cut off there would never be expanded when
- * met again higher up). The table keeps, per fingerprint, the smallest
- * depth at which the state was expanded, and a state met again at a
- * smaller depth is expanded again from there (SPIN's -DREACH idea), so
- * "no violation within depth N" keeps its BFS meaning: every state within
- * N steps of the initial state was checked. Without a cut, nothing is
- * ever expanded twice.
+ * met again higher up). When the bound cut something off, the search runs
+ * again keeping per fingerprint the smallest depth at which the state was
+ * expanded, and expands a state met again at a smaller depth once more
+ * from there (SPIN's -DREACH idea), so "no violation within depth N"
+ * keeps its BFS meaning: every state within N steps of the initial state
+ * was checked.
  *
  * Reductions: POR with the stack proviso (explorer/por.ts contract: an
  * ample successor on the stack forces full expansion), symmetry by
@@ -140,18 +140,32 @@ export function exploreDfs(model: Model, opts: ExploreOptions): ExploreResult {
   const symmetry = opts.symmetry && model.canonicalize !== undefined;
   if (symmetry) {
     try {
-      return run(model, opts, true, false);
+      return cutAware(model, opts, true, false);
     } catch (e) {
       if (!(e instanceof SymmetryUnsafe)) throw e;
     }
   }
-  return run(model, opts, false, symmetry);
+  return cutAware(model, opts, false, symmetry);
+}
+
+/**
+ * First without depth re-expansion (a state met again is never expanded
+ * again): when no state was cut off by the depth bound, every reachable
+ * state was explored and the result is exact. Expanding a state again
+ * each time it is met higher up is only needed when the bound cut
+ * something, and it is costly on graphs where paths of many lengths meet
+ * (4x the transitions on bench-style scenarios with POR): so only then
+ * is the search run again with it.
+ */
+function cutAware(model: Model, opts: ExploreOptions, symmetry: boolean, symmetryDropped: boolean): ExploreResult {
+  const r = run(model, opts, symmetry, symmetryDropped, false);
+  return r.end === 'depth' ? run(model, opts, symmetry, symmetryDropped, true) : r;
 }
 
 /** Thrown inside a run when the model says symmetry is unsafe in a state it reached (as in explorer/bfs.ts). */
 class SymmetryUnsafe extends Error {}
 
-function run(model: Model, opts: ExploreOptions, symmetry: boolean, symmetryDropped: boolean): ExploreResult {
+function run(model: Model, opts: ExploreOptions, symmetry: boolean, symmetryDropped: boolean, depthAware: boolean): ExploreResult {
   const t0 = opts.now();
   const sb = model.stateBytes;
   const words = sb >>> 2;
@@ -256,7 +270,7 @@ function run(model: Model, opts: ExploreOptions, symmetry: boolean, symmetryDrop
     const lo = hashLo(scratchW, 0, words);
     if (stack.reduced[d] && stack.has(hi, lo)) expandFully(d); // C3, stack proviso
     const seen = visited.depthOf(hi, lo);
-    if (seen >= 0 && seen <= d + 1) continue;
+    if (seen >= 0 && (!depthAware || seen <= d + 1)) continue;
     if (d >= opts.maxDepth) {
       if (seen < 0) beyond = true; // a new state beyond the depth bound
       continue;
