@@ -8,7 +8,7 @@ import yargs from 'yargs';
 import type { Argv } from 'yargs';
 import { PincowError } from '../model/errors.js';
 import { VERSION } from '../api/version.js';
-import { EXIT_USAGE, processIo, progressIo, MAX_WORKERS } from './common.js';
+import { EXIT_BOUND, EXIT_USAGE, processIo, progressIo, MAX_WORKERS } from './common.js';
 import type { CommonArgs, Io } from './common.js';
 import { runCheck } from './commands/check.js';
 import { runFmt } from './commands/fmt.js';
@@ -106,6 +106,11 @@ function parser(argv: string[], io: Io, setCode: (n: number) => void) {
     });
 }
 
+/** V8's errors when a typed array or buffer cannot be allocated (too large, or no memory left). */
+function isAllocationFailure(e: unknown): e is RangeError {
+  return e instanceof RangeError && /allocation failed|Invalid typed array length|Array buffer allocation|Invalid array buffer length/i.test(e.message);
+}
+
 /** Run the CLI; returns the exit code. */
 export function main(argv: string[], io: Io = processIo): number {
   let code = 0;
@@ -121,6 +126,11 @@ export function main(argv: string[], io: Io = processIo): number {
     if (e instanceof UsageError) {
       io.err(`pincow: ${e.message}\nRun "pincow --help" for usage.`);
       return EXIT_USAGE;
+    }
+    if (isAllocationFailure(e)) {
+      // A bound that was not set ends like one that was: incomplete, exit 3, no stack trace.
+      io.err(`pincow: out of memory (${e.message}); the run is incomplete. Bound it with --max-memory MiB, --max-states N or --depth N, or use --strategy dfs`);
+      return EXIT_BOUND;
     }
     throw e;
   }

@@ -64,7 +64,7 @@ export function verdictLine(io: Io, r: CheckResult): string {
       ? `; traces: shortest of the full graph (rechecked ${r.recheck.states} states)`
       : '; traces: shortest of the reduced graph (the full recheck hit a bound)';
     return [
-      `${head} ${paint(io, 'red', 'violated')} ${names}`,
+      ...headline(io, head, 'violated', names),
       ...(reduced ? indent(`${st.states} states explored in the ${graph}, ${st.seconds.toFixed(2)} s${traces}`) : [`  ${st.states} states explored, ${st.seconds.toFixed(2)} s`]),
     ].join('\n');
   }
@@ -72,22 +72,42 @@ export function verdictLine(io: Io, r: CheckResult): string {
   const collision = `P(fingerprint collision) ${fmtSci(st.collisionProbability)}; ${st.seconds.toFixed(2)} s`;
   if (r.verdict === 'holds' && !reduced) {
     return [
-      `${head} ${paint(io, 'green', 'holds')} ${names}`,
+      ...headline(io, head, 'holds', names),
       `  proved: all ${st.states} reachable states (depth ${st.maxDepth}) of the ${graph},`,
       `  queue exhausted; ${collision}`,
     ].join('\n');
   }
   if (r.verdict === 'holds') {
     return [
-      `${head} ${paint(io, 'green', 'holds')} ${names}`,
+      ...headline(io, head, 'holds', names),
       ...indent(`proved: all ${st.states} states (depth ${st.maxDepth}) of the ${graph}; queue exhausted: every reachable state is covered; ${collision}`),
     ].join('\n');
   }
   const por = r.bound.por ? ' (with POR, a state the full graph reaches in that many steps may lie deeper in the reduced graph; --no-por bounds the full graph)' : '';
   return [
-    `${head} ${paint(io, 'yellow', 'incomplete')} ${names}`,
+    ...headline(io, head, 'incomplete', names),
     ...indent(`no violation in ${st.states} states to depth ${st.maxDepth} of the ${graph}; ${r.limit ?? 'bound reached'} before the queue was exhausted${por}`),
   ].join('\n');
+}
+
+const VERDICT_COLOUR = { violated: 'red', holds: 'green', incomplete: 'yellow' } as const;
+
+/**
+ * `SCENARIO KERNEL (ERA): VERDICT INVARIANTS`, wrapped to 72 columns (the
+ * invariant list can be long) with continuation lines indented; the
+ * verdict word is coloured after wrapping so escapes do not count as width.
+ */
+export function headline(io: Io, head: string, verdict: keyof typeof VERDICT_COLOUR, names: string): string[] {
+  const [first = '', ...rest] = wrap(`${head} ${verdict} ${names}`, WIDTH);
+  const coloured = `${head} ${paint(io, VERDICT_COLOUR[verdict], verdict)}${first.slice(head.length + 1 + verdict.length)}`;
+  return [coloured, ...(rest.length ? indent(rest.join(' ')) : [])];
+}
+
+/** The counterexamples of a result: the first (all with --all-invariants), then a note naming the others. */
+export function printCounterexamples(io: Io, invariants: CheckResult['invariants'], all: boolean): void {
+  const traces = invariants.filter((iv) => iv.text);
+  for (const iv of all ? traces : traces.slice(0, 1)) io.out(`\n${iv.text}\n`);
+  if (!all && traces.length > 1) io.out(`${wrap(`(${traces.length - 1} more counterexample(s): ${traces.slice(1).map((t) => t.invariant).join(', ')}; see --all-invariants)`, WIDTH).join('\n')}\n`);
 }
 
 /** Wrapped to 72 columns with a two-space indent. */
@@ -99,9 +119,7 @@ function indent(text: string): string[] {
 function printText(io: Io, r: CheckResult, all: boolean): void {
   io.out(verdictLine(io, r));
   if (r.run?.strategy === 'dfs') io.out('  (depth-first search: counterexamples are real paths, not shortest ones)');
-  const traces = r.invariants.filter((iv) => iv.text);
-  for (const iv of all ? traces : traces.slice(0, 1)) io.out(`\n${iv.text}\n`);
-  if (!all && traces.length > 1) io.out(`(${traces.length - 1} more counterexample(s): ${traces.slice(1).map((t) => t.invariant).join(', ')}; see --all-invariants)\n`);
+  printCounterexamples(io, r.invariants, all);
 }
 
 export function runCheck(a: CheckArgs, io: Io): number {

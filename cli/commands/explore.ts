@@ -21,7 +21,7 @@ import { interrupted } from '../interrupt.js';
 import { progressDone, progressListener, progressStart } from '../progress.js';
 import { writeTraces } from '../traceOutput.js';
 import type { Found } from '../traceOutput.js';
-import { reductionsOf, verdictLine } from './check.js';
+import { printCounterexamples, reductionsOf, verdictLine } from './check.js';
 
 export interface ExploreArgs extends CommonArgs {
   por?: boolean;
@@ -61,9 +61,7 @@ function specOf(a: ExploreArgs): OpenSpec {
 function printText(io: Io, r: ExploreResult, all: boolean): void {
   io.out(verdictLine(io, r));
   if (r.run?.strategy === 'dfs') io.out('  (depth-first search: counterexamples are real paths, not shortest ones)');
-  const traces = r.invariants.filter((iv) => iv.text);
-  for (const iv of all ? traces : traces.slice(0, 1)) io.out(`\n${iv.text}\n`);
-  if (!all && traces.length > 1) io.out(`(${traces.length - 1} more counterexample(s): ${traces.slice(1).map((t) => t.invariant).join(', ')}; see --all-invariants)\n`);
+  printCounterexamples(io, r.invariants, all);
 }
 
 export function runExplore(a: ExploreArgs, io: Io): number {

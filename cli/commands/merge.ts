@@ -11,9 +11,10 @@ import { merge } from '../../api/merge.js';
 import type { MergedResult, ShardInput } from '../../api/merge.js';
 import { parseShardFile } from '../../api/shard.js';
 import { PincowError } from '../../model/errors.js';
-import { EXIT_BOUND, EXIT_OK, EXIT_VIOLATION, formatOf, paint } from '../common.js';
+import { EXIT_BOUND, EXIT_OK, EXIT_VIOLATION, formatOf } from '../common.js';
 import type { Io } from '../common.js';
 import { resultJson } from '../json.js';
+import { headline, printCounterexamples } from './check.js';
 import { checkJunit } from '../junit.js';
 import { WIDTH, wrap } from '../../counterexamples/renderText.js';
 
@@ -58,17 +59,17 @@ export function mergedVerdictLine(io: Io, r: MergedResult): string {
   if (r.verdict === 'violated') {
     const names = r.invariants.filter((i) => i.verdict === 'violated').map((i) => i.invariant).join(', ');
     const by = r.shards.violatedBy.map((i) => `${i}/${r.shards.count}`).join(', ');
-    return [`${head} ${paint(io, 'red', 'violated')} ${names}`, ...indent(`found by shard(s) ${by} of ${split(r)}; ${summed}.`)].join('\n');
+    return [...headline(io, head, 'violated', names), ...indent(`found by shard(s) ${by} of ${split(r)}; ${summed}.`)].join('\n');
   }
   const names = r.invariants.map((i) => i.invariant).join(', ');
   if (r.verdict === 'holds') {
     return [
-      `${head} ${paint(io, 'green', 'holds')} ${names}`,
+      ...headline(io, head, 'holds', names),
       ...indent(`proved by ${split(r)}: every shard's queue exhausted, so every reachable state of the ${r.bound.graph} graph (depth ${st.maxDepth}) was checked; ${summed}; P(fingerprint collision) ${fmtSci(st.collisionProbability)}.`),
     ].join('\n');
   }
   return [
-    `${head} ${paint(io, 'yellow', 'incomplete')} ${names}`,
+    ...headline(io, head, 'incomplete', names),
     ...indent(`no violation in the ${split(r)}, but ${r.limit ?? 'a bound stopped a shard'} before its queue was exhausted; ${summed}.`),
   ].join('\n');
 }
@@ -80,10 +81,7 @@ export function runMerge(a: MergeArgs, io: Io): number {
   if (format === 'text') {
     for (const r of results) {
       io.out(mergedVerdictLine(io, r));
-      const traces = r.invariants.filter((iv) => iv.text);
-      const all = a['all-invariants'] === true;
-      for (const iv of all ? traces : traces.slice(0, 1)) io.out(`\n${iv.text}\n`);
-      if (!all && traces.length > 1) io.out(`(${traces.length - 1} more counterexample(s): ${traces.slice(1).map((t) => t.invariant).join(', ')}; see --all-invariants)\n`);
+      printCounterexamples(io, r.invariants, a['all-invariants'] === true);
     }
   }
   if (format === 'json') io.out(JSON.stringify(results.map((r) => ({ ...resultJson(r, r.model), shards: r.shards })), null, 2));
