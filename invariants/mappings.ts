@@ -3,6 +3,7 @@
  * which GUP slots hold it. Read-only; allocation-free on the hot path.
  */
 import * as L from '../model/layout.js';
+import type { PinConfig } from '../model/config.js';
 import type { StateView } from '../model/view.js';
 
 /** Does the PTE (mm, va) resolve to a page frame (present, protnone, swap or migration entry)? */
@@ -49,4 +50,13 @@ export function mappingNames(v: StateView, p: number, processes: readonly string
     }
   }
   return out.length ? out.join(', ') : 'nobody';
+}
+
+/**
+ * Is pin slot i a held FOLL_PIN whose VA userspace has not itself unmapped,
+ * zapped, moved away or exited? Those are the pins pin-coherent and
+ * pin-stays-mapped make promises about (reference §E.2.1; DESIGN.md §5).
+ */
+export function promisedPin(v: StateView, pin: PinConfig, i: number): boolean {
+  return pin.foll_pin && v.pinState(i) === L.PIN_HELD && (v.pinGhost(i) & L.PING_USER_UNMAPPED) === 0 && v.alive(pin.mm);
 }

@@ -12,14 +12,14 @@
 import * as L from '../model/layout.js';
 import type { MmModel } from '../model/mmModel.js';
 import type { StateView } from '../model/view.js';
+import { promisedPin } from './mappings.js';
 import type { Invariant } from './types.js';
 
 function broken(m: MmModel, v: StateView): number {
   const pins = m.cfg.pins;
   for (let i = 0; i < pins.length; i++) {
     const pin = pins[i]!;
-    if (!pin.foll_pin || v.pinState(i) !== L.PIN_HELD) continue;
-    if ((v.pinGhost(i) & L.PING_USER_UNMAPPED) !== 0 || !v.alive(pin.mm)) continue;
+    if (!promisedPin(v, pin, i)) continue;
     // A pin of the shared zeropage promises nothing unless long-term (6.2+
     // unshares those, 84209e87c696): a later write fault replaces it by design.
     if (v.pinPfn(i) === L.ZERO_PFN && !pin.longterm) continue;

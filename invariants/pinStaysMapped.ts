@@ -16,6 +16,7 @@
 import * as L from '../model/layout.js';
 import type { MmModel } from '../model/mmModel.js';
 import type { StateView } from '../model/view.js';
+import { promisedPin } from './mappings.js';
 import type { Invariant } from './types.js';
 
 const KIND_NAMES = ['no PTE', 'the page', 'a swap entry', 'a migration entry', 'a PROT_NONE PTE', 'a PTE cleared under the PTL'];
@@ -24,8 +25,7 @@ function broken(m: MmModel, v: StateView): number {
   const pins = m.cfg.pins;
   for (let i = 0; i < pins.length; i++) {
     const pin = pins[i]!;
-    if (!pin.foll_pin || v.pinState(i) !== L.PIN_HELD) continue;
-    if ((v.pinGhost(i) & L.PING_USER_UNMAPPED) !== 0 || !v.alive(pin.mm)) continue;
+    if (!promisedPin(v, pin, i)) continue;
     const p = v.pinPfn(i);
     // The guarantee is for anon pages (umcg_pin_and_load refuses others).
     if (p === L.ZERO_PFN || !v.isAnon(p)) continue;
