@@ -38,7 +38,7 @@ import type { Ctx } from '../step.js';
 import type { StateView } from '../view.js';
 import { finish, goto } from './common.js';
 import {
-  anonExclusive, anonPageAt, clearedMapping, clearPte, fpDaemon, installEntry, nextMapping, restorePte, slotMm, slotVa, targetOf, tryShare, where,
+  anonExclusive, anonPageAt, clearedMapping, fpDaemon, installEntry, nextMapping, restorePte, slotMm, slotVa, targetOf, tryShare, unmapClearStep, where,
 } from './rmapWalk.js';
 
 export const ASSERT_MIGRATE_WRITE_NOT_EXCL = 12; // try_to_migrate_one: VM_BUG_ON_PAGE(pte_write && anon && !anon_exclusive)
@@ -129,25 +129,12 @@ export const migrateIsolate = step({
   },
 });
 
-export const migrateUnmapClear = step({
+export const migrateUnmapClear = unmapClearStep({
   name: 'migrate.unmap_clear',
   fn: 'try_to_migrate_one',
   cite: 'reference §B.10 step 2.1, §E.1: ptep_clear_flush under the PTL (kept across the next step)',
-  guard(v, c) {
-    const s = nextMapping(v, held(v, c));
-    return s < 0 || !v.ptlHeld(slotMm(v, s));
-  },
-  effect(v, c) {
-    const s = nextMapping(v, held(v, c));
-    if (s < 0) return goto(v, c, migrateMove); // a zap took the last mapping meanwhile
-    clearPte(v, c, s);
-    goto(v, c, migrateUnmapSet);
-  },
-  footprint: (v, c, out) => fpDaemon(v, c, out, held(v, c), nextMapping(v, held(v, c))),
-  explain(b, _a, c) {
-    const s = nextMapping(b, held(b, c));
-    return s < 0 ? 'no mapping left' : `${where(c, slotMm(b, s), slotVa(b, s))}: ptep_clear_flush page#${held(b, c)}`;
-  },
+  then: () => migrateUnmapSet,
+  whenNone: () => migrateMove, // a zap took the last mapping meanwhile
 });
 
 export const migrateUnmapSet = step({

@@ -34,7 +34,7 @@ import { clearFrame, inSwapCache, swapCount } from '../swap.js';
 import type { StateView } from '../view.js';
 import { finish, goto } from './common.js';
 import {
-  anonExclusive, anonPageAt, clearedMapping, clearPte, fpDaemon, installEntry, nextMapping, restorePte, slotMm, slotVa, targetOf, tryShare, where,
+  anonExclusive, anonPageAt, clearedMapping, fpDaemon, installEntry, nextMapping, restorePte, slotMm, slotVa, targetOf, tryShare, unmapClearStep, where,
 } from './rmapWalk.js';
 
 /** The folio `pageout P A` names: the anon page mapped there, or the swap-cache folio its swap entry names; -1 if none. */
@@ -96,25 +96,12 @@ export const reclaimAddToSwap = step({
   },
 });
 
-export const reclaimUnmapClear = step({
+export const reclaimUnmapClear = unmapClearStep({
   name: 'reclaim.unmap_clear',
   fn: 'try_to_unmap_one',
   cite: 'reference §B.9 step 3.1, §E.1: ptep_clear_flush under the PTL (kept across the next step)',
-  guard(v, c) {
-    const s = nextMapping(v, held(v, c));
-    return s < 0 || !v.ptlHeld(slotMm(v, s));
-  },
-  effect(v, c) {
-    const s = nextMapping(v, held(v, c));
-    if (s < 0) return goto(v, c, reclaimPageout); // a zap took the last mapping meanwhile
-    clearPte(v, c, s);
-    goto(v, c, reclaimUnmapSet);
-  },
-  footprint: (v, c, out) => fpDaemon(v, c, out, held(v, c), nextMapping(v, held(v, c))),
-  explain(b, _a, c) {
-    const s = nextMapping(b, held(b, c));
-    return s < 0 ? 'no mapping left' : `${where(c, slotMm(b, s), slotVa(b, s))}: ptep_clear_flush page#${held(b, c)}`;
-  },
+  then: () => reclaimUnmapSet,
+  whenNone: () => reclaimPageout, // a zap took the last mapping meanwhile
 });
 
 export const reclaimUnmapSet = step({

@@ -20,9 +20,10 @@
  */
 import * as L from '../layout.js';
 import { putPage } from '../pages.js';
-import type { Ctx } from '../step.js';
+import { step } from '../step.js';
+import type { Ctx, StepDef } from '../step.js';
 import type { StateView } from '../view.js';
-import { fp, fpBase } from './common.js';
+import { fp, fpBase, goto } from './common.js';
 
 /** The process and VA a daemon instruction names (`pageout P0 A`, `migrate P0 A`, `scan P0 A`). */
 export function targetOf(c: Ctx): [number, number] {
@@ -153,4 +154,36 @@ export function fpDaemon(v: StateView, c: Ctx, out: number[], p: number, s: numb
 /** `P0:A` for traces. */
 export function where(c: Ctx, m: number, va: number): string {
   return `${c.cfg.processes[m] ?? '?'}:${c.cfg.vas[va] ?? '?'}`;
+}
+
+/**
+ * The first half of try_to_unmap_one / try_to_migrate_one (reference §E.1:
+ * the clear-then-check protocol): ptep_clear_flush of the next PTE mapping
+ * the held page, under that mm's PTL, which stays held until `then` (the
+ * check-and-install half) drops it. If a zap took the last mapping
+ * meanwhile, go on with `whenNone`. Reclaim and migration differ only in
+ * their names and where they go next.
+ */
+export function unmapClearStep(o: { name: string; fn: string; cite: string; then: () => StepDef; whenNone: () => StepDef }): StepDef {
+  const held = (v: StateView, c: Ctx): number => v.act(c.actor, L.A_HOLD);
+  return step({
+    name: o.name,
+    fn: o.fn,
+    cite: o.cite,
+    guard(v, c) {
+      const s = nextMapping(v, held(v, c));
+      return s < 0 || !v.ptlHeld(slotMm(v, s));
+    },
+    effect(v, c) {
+      const s = nextMapping(v, held(v, c));
+      if (s < 0) return goto(v, c, o.whenNone());
+      clearPte(v, c, s);
+      goto(v, c, o.then());
+    },
+    footprint: (v, c, out) => fpDaemon(v, c, out, held(v, c), nextMapping(v, held(v, c))),
+    explain(b, _a, c) {
+      const s = nextMapping(b, held(b, c));
+      return s < 0 ? 'no mapping left' : `${where(c, slotMm(b, s), slotVa(b, s))}: ptep_clear_flush page#${held(b, c)}`;
+    },
+  });
 }
