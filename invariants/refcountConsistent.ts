@@ -38,7 +38,7 @@ function expected(m: MmModel, v: StateView, p: number): Counts {
 }
 
 /** A description of the first inconsistency, or '' if none. */
-function problem(m: MmModel, v: StateView): string {
+export function problem(m: MmModel, v: StateView): string {
   if (v.b[L.G_BAD_FREE] !== 0) return `page#${v.b[L.G_BAD_FREE]! - 1} was freed while still mapped.`;
   const swap = swapProblem(v); // swap entries and slots (invariants/swapSlots.ts)
   if (swap !== '') return swap;
@@ -66,11 +66,70 @@ function problem(m: MmModel, v: StateView): string {
   return '';
 }
 
+/**
+ * The same verdict as `problem(m, v) === ''`, in one pass: holders are
+ * counted per frame into reused arrays (O(PTEs + pins + actors + frames))
+ * instead of a scan of every PTE, pin and actor per frame. This invariant
+ * is checked on every new state and was 30% of an open-mode run's
+ * profile (node --cpu-prof); `problem` stays the readable definition and
+ * writes the explanation, and a test holds the two equal on every
+ * reachable state of the catalogue.
+ */
+export function fastCheck(m: MmModel): (v: StateView) => boolean {
+  const n = m.lay.nFrames;
+  const maps = new Int32Array(n);
+  const gets = new Int32Array(n);
+  const pins = new Int32Array(n);
+  const transient = new Int32Array(n);
+  const cfgPins = m.cfg.pins;
+  return (v) => {
+    if (v.b[L.G_BAD_FREE] !== 0 || swapProblem(v) !== '') return false;
+    maps.fill(0);
+    gets.fill(0);
+    pins.fill(0);
+    transient.fill(0);
+    for (let mm = 0; mm < v.lay.nMm; mm++) {
+      for (let va = 0; va < v.lay.nVa; va++) {
+        const k = v.kind(mm, va);
+        if (k === L.PTE_PRESENT || k === L.PTE_PROTNONE || k === L.PTE_CLEARED) {
+          const p = v.pfn(mm, va);
+          if (p < n) maps[p]!++;
+        }
+      }
+    }
+    for (let i = 0; i < cfgPins.length; i++) {
+      if (!v.pinHolds(i)) continue;
+      const p = v.pinPfn(i);
+      if (p < n) (cfgPins[i]!.foll_pin ? pins : gets)[p]!++;
+    }
+    for (let a = 0; a < v.lay.nActors; a++) {
+      const h = v.act(a, L.A_HOLD);
+      if (h < n) transient[h]!++;
+      const w = v.act(a, L.A_NEW);
+      if (w < n) transient[w]!++;
+    }
+    for (let p = 1; p < n; p++) {
+      if (v.isLarge(p)) {
+        if (p === v.head(p) && largeFolioProblem(m, v, p) !== '') return false;
+        continue;
+      }
+      if (!v.hasFlag(p, L.PGF_ALLOC)) {
+        if (maps[p]! + gets[p]! + pins[p]! + transient[p]! > 0) return false;
+        continue;
+      }
+      const cache = (v.hasFlag(p, L.PGF_SWAPCACHE) ? 1 : 0) + (v.hasFlag(p, L.PGF_SHMEM) ? 1 : 0);
+      if (v.page(p, L.PG_REFS) !== maps[p]! + cache + gets[p]! + transient[p]! || v.page(p, L.PG_PINS) !== pins[p]!) return false;
+      if (v.mapcount(p) !== maps[p]! || v.refcount(p) === 0) return false;
+    }
+    return true;
+  };
+}
+
 export const refcountConsistent: Invariant = {
   name: 'refcount-consistent',
   title: 'refcount and mapcount account exactly for their holders; no use-after-free, no leak',
   meantFrom: 'all eras',
   ref: 'reference §A.1, §E.2.6',
-  make: (m) => (v) => problem(m, v) === '',
+  make: fastCheck,
   explain: (m, v) => problem(m, v),
 };
