@@ -13,35 +13,18 @@ import { exploreParallel, SHARD_MIN_PER_SHARD } from '../../explorer/parallel.js
 import type { ParallelOptions, ShardSpec } from '../../explorer/parallel.js';
 import type { ExploreOptions, ExploreResult, Model, Property } from '../../explorer/types.js';
 import { NO_DEADLOCK } from '../../explorer/types.js';
+import { Counters as BaseCounters } from './counters.js';
 import { properties } from '../../api/check.js';
 import { ERAS, kernelOfEra } from '../../model/kernels.js';
 import { MmModel } from '../../model/mmModel.js';
 import { loadCatalog } from '../../scenario/catalog.js';
 
-const pad4 = (n: number): number => (n + 3) & ~3;
 
-/** N counters 0..K; action i increments counter i; a lattice with many ways into each state. */
-class Counters implements Model {
-  readonly stateBytes: number;
-  readonly actionCount: number;
-  constructor(readonly n: number, readonly k: number) {
-    this.stateBytes = pad4(n);
-    this.actionCount = n;
-  }
-  initialState(): Uint8Array {
-    return new Uint8Array(this.stateBytes);
-  }
-  enabled(s: Uint8Array, out: Int32Array): number {
-    let c = 0;
-    for (let i = 0; i < this.n; i++) if (s[i]! < this.k) out[c++] = i;
-    return c;
-  }
-  apply(s: Uint8Array, a: number, into: Uint8Array): void {
-    into.set(s);
-    into[a] = s[a]! + 1;
-  }
-  isFinal(s: Uint8Array): boolean {
-    return s[0] === 99; // never: the all-K corner is a deadlock
+
+/** Counters whose all-K corner is a deadlock (never final). */
+class Counters extends BaseCounters {
+  constructor(n: number, k: number) {
+    super(n, k, false);
   }
 }
 

@@ -9,37 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { explore, exploreOptions } from '../../explorer/bfs.js';
 import { FingerprintSet, hashHi, hashLo } from '../../explorer/fingerprint.js';
 import type { ExploreProgress, Model, Property } from '../../explorer/types.js';
+import { Counters } from './counters.js';
 import { NO_DEADLOCK } from '../../explorer/types.js';
-
-const pad4 = (n: number): number => (n + 3) & ~3;
-
-/** N independent counters, each 0..K; action i increments counter i while it is below K. */
-class Counters implements Model {
-  readonly stateBytes: number;
-  readonly actionCount: number;
-  applied = 0;
-  constructor(readonly n: number, readonly k: number) {
-    this.stateBytes = pad4(n);
-    this.actionCount = n;
-  }
-  initialState(): Uint8Array {
-    return new Uint8Array(this.stateBytes);
-  }
-  enabled(s: Uint8Array, out: Int32Array): number {
-    let c = 0;
-    for (let i = 0; i < this.n; i++) if (s[i]! < this.k) out[c++] = i;
-    return c;
-  }
-  apply(s: Uint8Array, a: number, into: Uint8Array): void {
-    this.applied++;
-    into.set(s);
-    into[a] = s[a]! + 1;
-  }
-  isFinal(s: Uint8Array): boolean {
-    for (let i = 0; i < this.n; i++) if (s[i] !== this.k) return false;
-    return true;
-  }
-}
 
 const sum = (s: Uint8Array, n: number): number => {
   let t = 0;

@@ -6,25 +6,8 @@ import { fastCheck, problem } from '../../invariants/refcountConsistent.js';
 import { resolveKernels } from '../../model/kernels.js';
 import { MmModel } from '../../model/mmModel.js';
 import { catalogNames, loadScenario } from '../../scenario/catalog.js';
+import { reachable } from '../soundness/lint.js';
 
-function reachable(model: MmModel, limit = 3000): Uint8Array[] {
-  const seen = new Map<string, Uint8Array>();
-  const queue = [model.initialState()];
-  const out = new Int32Array(model.actionCount);
-  while (queue.length && seen.size < limit) {
-    const s = queue.pop()!;
-    const key = Buffer.from(s).toString('hex');
-    if (seen.has(key)) continue;
-    seen.set(key, s);
-    const n = model.enabled(s, out);
-    for (let i = 0; i < n; i++) {
-      const next = new Uint8Array(s.length);
-      model.apply(s, out[i]!, next);
-      queue.push(next);
-    }
-  }
-  return [...seen.values()];
-}
 
 describe('refcount-consistent: fastCheck equals problem() === ""', () => {
   it.each(catalogNames())('%s on 5.7, 5.10, 6.1, 6.12', (name) => {
