@@ -78,6 +78,17 @@ export function progressStart(io: Io, run: RunLabel, how: { readonly strategy: s
   if (io.progress && modeOf(io) === 'json') json(io, { event: 'start', ...run, ...how });
 }
 
+/**
+ * Start one run's progress: the `start` event (JSON mode) and the listener
+ * that reports at intervals, when progress is on and the output format
+ * leaves stderr free for it (text output, or JSON-lines progress).
+ */
+export function startRun(io: Io, format: string, run: RunLabel, how: { readonly strategy: string; readonly workers: number; readonly shard?: string }): ExploreListener | undefined {
+  const listener = io.progress && (format === 'text' || io.progressMode === 'json') ? progressListener(io, `${run.scenario} ${run.kernel}`, run) : undefined;
+  progressStart(io, run, how);
+  return listener;
+}
+
 /** The JSON `done` event for a check() result (nothing in text mode: the verdict line says it). */
 export function progressDone(io: Io, r: CheckResult): void {
   if (!io.progress || modeOf(io) !== 'json') return;

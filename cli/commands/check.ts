@@ -10,7 +10,7 @@ import { boundsOf, EXIT_BOUND, EXIT_OK, EXIT_VIOLATION, formatOf, invariantsOf, 
 import type { CommonArgs, Io } from '../common.js';
 import { resultJson } from '../json.js';
 import { checkJunit } from '../junit.js';
-import { progressDone, progressListener, progressStart } from '../progress.js';
+import { progressDone, startRun } from '../progress.js';
 import { interrupted } from '../interrupt.js';
 import { shardLine, shardOf, writeShard } from '../shardArgs.js';
 import type { ShardArgs } from '../shardArgs.js';
@@ -139,8 +139,7 @@ export function runCheck(a: CheckArgs, io: Io): number {
         continue;
       }
       const run = { scenario: s.name, kernel: k.label, era: k.era.id };
-      const listener = io.progress && (format === 'text' || io.progressMode === 'json') ? progressListener(io, `${s.name} ${k.label}`, run) : undefined;
-      progressStart(io, run, { strategy: bounds.strategy ?? 'bfs', workers: bounds.workers ?? 1, ...(shard ? { shard: `${shard.index}/${shard.count}` } : {}) });
+      const listener = startRun(io, format, run, { strategy: bounds.strategy ?? 'bfs', workers: bounds.workers ?? 1, ...(shard ? { shard: `${shard.index}/${shard.count}` } : {}) });
       const r = check(s, k, { ...bounds, ...reductionsOf(a), ...(shard ? { shard: shard.spec } : {}), ...(invariants ? { invariants } : {}), ...(listener ? { listener } : {}) });
       progressDone(io, r);
       if (shard) {

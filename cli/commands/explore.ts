@@ -18,7 +18,7 @@ import { boundsOf, EXIT_BOUND, EXIT_OK, EXIT_VIOLATION, formatOf, invariantsOf, 
 import type { CommonArgs, Io } from '../common.js';
 import { resultJson } from '../json.js';
 import { interrupted } from '../interrupt.js';
-import { progressDone, progressListener, progressStart } from '../progress.js';
+import { progressDone, startRun } from '../progress.js';
 import { writeTraces } from '../traceOutput.js';
 import type { Found } from '../traceOutput.js';
 import { printCounterexamples, reductionsOf, verdictLine } from './check.js';
@@ -80,8 +80,7 @@ export function runExplore(a: ExploreArgs, io: Io): number {
       continue;
     }
     const run = { scenario: scenario.name, kernel: k.label, era: k.era.id };
-    const listener = io.progress && (format === 'text' || io.progressMode === 'json') ? progressListener(io, `${scenario.name} ${k.label}`, run) : undefined;
-    progressStart(io, run, { strategy: bounds.strategy ?? 'bfs', workers: bounds.workers ?? 0 });
+    const listener = startRun(io, format, run, { strategy: bounds.strategy ?? 'bfs', workers: bounds.workers ?? 1 });
     const r = exploreOpen(spec, k, { ...bounds, ...reductionsOf(a), ...(invariants ? { invariants } : {}), ...(listener ? { listener } : {}) });
     progressDone(io, r);
     found.push({ scenario, kernel: k, result: r });

@@ -8,25 +8,11 @@
 import { describe, expect, it } from 'vitest';
 import { check } from '../../api/check.js';
 import { explore, exploreOptions } from '../../explorer/bfs.js';
-import { PincowError } from '../../model/errors.js';
 import { resolveKernels } from '../../model/kernels.js';
 import * as L from '../../model/layout.js';
 import { MmModel } from '../../model/mmModel.js';
 import { compileText, loadScenario } from '../../scenario/catalog.js';
-
-function compile(text: string) {
-  return compileText(`scenario x\n${text}`, 't.pincow', false);
-}
-
-function error(text: string): PincowError {
-  try {
-    compile(text);
-  } catch (e) {
-    if (e instanceof PincowError) return e;
-    throw e;
-  }
-  throw new Error('compiled');
-}
+import { compile, error } from './compileHelpers.js';
 
 describe('mmap A shared', () => {
   it('sets VMA_SHARED (with VM_WRITE unless ro) and lists A as a shared VA with a page-cache frame after the small frames', () => {

@@ -6,22 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import * as L from '../../model/layout.js';
-import { PincowError } from '../../model/errors.js';
-import { compileText } from '../../scenario/catalog.js';
-
-function compile(text: string) {
-  return compileText(`scenario x\n${text}`, 't.pincow', false);
-}
-
-function error(text: string): PincowError {
-  try {
-    compile(text);
-  } catch (e) {
-    if (e instanceof PincowError) return e;
-    throw e;
-  }
-  throw new Error('compiled');
-}
+import { compile, error } from './compileHelpers.js';
 
 describe('THP regions', () => {
   it('mmap A thp declares the subpage VAs A.0 and A.1 and a region; the model reserves large-folio frames', () => {

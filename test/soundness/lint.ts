@@ -19,9 +19,11 @@
  *   says symmetry is safe.
  */
 import type { Property } from '../../explorer/types.js';
+import { NO_DEADLOCK } from '../../explorer/types.js';
+import { properties } from '../../api/check.js';
+import { MmModel } from '../../model/mmModel.js';
 import { decodeState } from '../../model/decode.js';
 import * as L from '../../model/layout.js';
-import type { MmModel } from '../../model/mmModel.js';
 import { ANY, LOC_LIFE, MmPor, READ } from '../../model/porSupport.js';
 import { LOC_EVENTS, LOC_MM, LOC_PAGE, LOC_PHASE, LOC_PIN, LOC_PTE } from '../../model/step.js';
 
@@ -293,4 +295,16 @@ export function lintSymmetry(m: MmModel, props: readonly Property[], states: rea
     }
   }
   return bad;
+}
+
+/** Replay a reduced run's path on a fresh unreduced model: every step enabled, the end violating `property`. */
+export function replaysToViolation(m: MmModel, names: readonly string[], property: string, path: readonly number[]): boolean {
+  const fresh = new MmModel(m.cfg, m.kernel);
+  let s = fresh.initialState();
+  for (const a of path) {
+    if (!enabledOf(fresh, s).includes(a)) return false;
+    s = after(fresh, s, a);
+  }
+  if (property === NO_DEADLOCK) return enabledOf(fresh, s).length === 0 && !fresh.isFinal(s);
+  return !properties(fresh, names.filter((n) => n === property))[0]!.holds(s);
 }

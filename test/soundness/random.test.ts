@@ -18,7 +18,7 @@ import { INVARIANT_NAMES } from '../../invariants/index.js';
 import { ERAS, kernelOfEra } from '../../model/kernels.js';
 import { MmModel } from '../../model/mmModel.js';
 import { compileText } from '../../scenario/catalog.js';
-import { after, enabledOf } from './lint.js';
+import { replaysToViolation } from './lint.js';
 
 const LIMIT = 20_000;
 
@@ -33,18 +33,6 @@ function run(m: MmModel, names: readonly string[], por: boolean, symmetry: boole
   };
 }
 
-/** Does the path replay on a fresh, unreduced model into a state that breaks `property`? */
-function breaks(m: MmModel, names: readonly string[], property: string, path: readonly number[]): boolean {
-  const fresh = new MmModel(m.cfg, m.kernel);
-  let s = fresh.initialState();
-  for (const a of path) {
-    if (!enabledOf(fresh, s).includes(a)) return false;
-    s = after(fresh, s, a);
-  }
-  if (property === NO_DEADLOCK) return enabledOf(fresh, s).length === 0 && !fresh.isFinal(s);
-  return !properties(fresh, names.filter((n) => n === property))[0]!.holds(s);
-}
-
 describe('reduced and full exploration agree on random scenarios', () => {
   it('POR, symmetry and both find exactly the full graph\'s violations, on paths that replay', () => {
     const names = INVARIANT_NAMES;
@@ -56,7 +44,7 @@ describe('reduced and full exploration agree on random scenarios', () => {
         for (const [por, symmetry] of [[true, false], [false, true], [true, true]] as const) {
           const red = run(m, names, por, symmetry);
           expect({ por, symmetry, violated: red.violated, complete: red.complete }).toEqual({ por, symmetry, violated: full.violated, complete: true });
-          for (const [p, path] of red.paths) expect(breaks(m, names, p, path), `${p} (por ${por}, symmetry ${symmetry})`).toBe(true);
+          for (const [p, path] of red.paths) expect(replaysToViolation(m, names, p, path), `${p} (por ${por}, symmetry ${symmetry})`).toBe(true);
         }
       }),
       { numRuns: 60, seed: 20240604, endOnFailure: true },

@@ -20,7 +20,7 @@ import { catalogNames, compileText, loadScenario } from '../../scenario/catalog.
 import type { LoadedScenario } from '../../scenario/catalog.js';
 import { openScenario } from '../../api/explore.js';
 import { openSpec } from '../../scenario/open.js';
-import { enabledOf, after } from './lint.js';
+import { replaysToViolation } from './lint.js';
 
 const MODES = [
   { por: true, symmetry: false },
@@ -34,18 +34,6 @@ function outcome(m: MmModel, names: readonly string[], mode: { por: boolean; sym
     maxDepth: 10_000, properties: properties(m, names), deadlock: names.includes(NO_DEADLOCK), ...mode,
   }));
   return { r, violated: r.violations.map((v) => v.property).sort(), complete: r.end === 'exhausted' };
-}
-
-/** Replay a reduced run's path on a fresh unreduced model: every step enabled, the end violating. */
-function replaysToViolation(m: MmModel, names: readonly string[], property: string, path: readonly number[]): boolean {
-  const fresh = new MmModel(m.cfg, m.kernel);
-  let s = fresh.initialState();
-  for (const a of path) {
-    if (!enabledOf(fresh, s).includes(a)) return false;
-    s = after(fresh, s, a);
-  }
-  if (property === NO_DEADLOCK) return enabledOf(fresh, s).length === 0 && !fresh.isFinal(s);
-  return !properties(fresh, names.filter((n) => n === property))[0]!.holds(s);
 }
 
 function agree(s: LoadedScenario, k: Kernel): void {

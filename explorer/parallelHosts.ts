@@ -1,0 +1,209 @@
+/**
+ * Who runs the parallel BFS's phases (explorer/parallel.ts): this thread
+ * alone (InlineHost: small levels, tests, --workers 1 shards) or worker
+ * threads (ThreadHost: explorer/parallelWorker.ts, one LevelWorker each),
+ * woken per phase through shared memory and waited for with a poll so the
+ * coordinator can still watch the clock, the stop hook and progress.
+ */
+import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
+import { runnableUrl } from './factory.js';
+import type { ModelFactoryRef } from './factory.js';
+import { C, LevelWorker, PHASE_EXPAND, PHASE_QUIT } from './levelWorker.js';
+import type { ParallelOptions, Stop } from './parallel.js';
+import type { Model } from './types.js';
+import type { HostMsg } from './levelWorker.js';
+import type { WorkerInit } from './parallelWorker.js';
+
+/** how often a blocked coordinator looks at the clock, the stop hook and progress */
+const POLL_MS = 20;
+
+/** What a host asks of the coordinator while a phase runs. */
+export interface Hooks {
+  /** before each chunk (in-thread) or every POLL_MS (threads): a reason to stop now */
+  poll(): Stop | undefined;
+  /** build a bigger table and send it to every worker */
+  grow(): void;
+}
+
+/** Who runs the phases: this thread, or worker threads. */
+export interface Host {
+  send(m: HostMsg): void;
+  /** run one phase to its end; false if poll() stopped it */
+  run(phase: number, hooks: Hooks): boolean;
+  /** bytes the workers hold privately, as far as known */
+  privateBytes(): number;
+  close(): void;
+}
+
+export function needsGrowth(ctl: Int32Array): boolean {
+  return Atomics.load(ctl, C.TSIZE) + Atomics.load(ctl, C.RESERVE) > Atomics.load(ctl, C.GROWAT);
+}
+
+export class InlineHost implements Host {
+  /** this thread's own share of the work (also used by ThreadHost) */
+  readonly w: LevelWorker;
+  constructor(model: Model, opts: ParallelOptions, private readonly ctl: Int32Array, viol: Int32Array) {
+    this.w = new LevelWorker(model, opts.properties, opts.deadlock, ctl, viol, opts);
+    this.w.reverseChunks = opts.reverseChunks === true;
+  }
+  send(m: HostMsg): void {
+    this.w.receive(m);
+  }
+  run(phase: number, hooks: Hooks): boolean {
+    let stopped = false;
+    this.w.run(phase, () => {
+      if (stopped || hooks.poll()) return !(stopped = true);
+      if (needsGrowth(this.ctl)) hooks.grow();
+      return true;
+    });
+    return !stopped;
+  }
+  privateBytes(): number {
+    return this.w.privateBytes;
+  }
+  close(): void {}
+}
+
+/**
+ * This thread and n worker threads. The coordinating thread takes chunks
+ * like the workers do (its JIT is warm, and it would only wait
+ * otherwise), and between its chunks it does the coordinator's part:
+ * the clock and the stop hook, table growth, a worker's failure.
+ */
+export class ThreadHost implements Host {
+  private readonly workers: Worker[] = [];
+  private readonly ports: MessagePort[] = [];
+  constructor(
+    n: number, ref: ModelFactoryRef, private readonly model: Model, opts: ParallelOptions,
+    private readonly ctl: Int32Array, viol: Int32Array, private readonly self: LevelWorker,
+  ) {
+    const here = import.meta.url;
+    const entry = runnableUrl(new URL(`./parallelWorker${here.endsWith('.ts') ? '.ts' : '.js'}`, here).href);
+    for (let i = 0; i < n; i++) {
+      const { port1, port2 } = new MessageChannel();
+      const init: WorkerInit = {
+        ref, ctl: ctl.buffer as SharedArrayBuffer, viol: viol.buffer as SharedArrayBuffer, port: port2,
+        deadlock: opts.deadlock, por: opts.por, symmetry: opts.symmetry, index: i + 1,
+      };
+      this.workers.push(new Worker(new URL(entry), { workerData: init, transferList: [port2] }));
+      this.ports.push(port1);
+    }
+    this.names = opts.properties.map((p) => p.name);
+  }
+
+  private readonly names: readonly string[];
+  private ready = false;
+
+  /**
+   * Block until every worker has built its model, and check it is ours:
+   * the same properties, state size and actions (a worker runs the
+   * compiled dist/, which could be older than the sources under test).
+   */
+  private awaitReady(): void {
+    for (;;) {
+      const ev = Atomics.load(this.ctl, C.EVENT);
+      if (Atomics.load(this.ctl, C.ERROR)) this.fail();
+      if (Atomics.load(this.ctl, C.READY) === this.workers.length) break;
+      Atomics.wait(this.ctl, C.EVENT, ev, POLL_MS);
+    }
+    const want = `properties [${this.names.join(', ')}], ${this.model.stateBytes} bytes/state, ${this.model.actionCount} actions`;
+    for (const p of this.ports) {
+      const m = receiveMessageOnPort(p)?.message as { properties?: string[]; stateBytes?: number; actionCount?: number } | undefined;
+      const got = `properties [${m?.properties?.join(', ')}], ${m?.stateBytes} bytes/state, ${m?.actionCount} actions`;
+      if (got !== want) throw new Error(`pincow internal error: a worker thread built a different model (${got}; expected ${want}): is dist/ up to date?`);
+    }
+  }
+
+  private fail(): never {
+    const msgs: string[] = [];
+    for (const p of this.ports) {
+      for (let m = receiveMessageOnPort(p); m; m = receiveMessageOnPort(p)) {
+        const x = m.message as { kind?: string; message?: string };
+        if (x.kind === 'error') msgs.push(x.message ?? '');
+      }
+    }
+    throw new Error(`pincow internal error: a worker thread failed: ${msgs.join('\n') || 'no message'}`);
+  }
+
+  send(m: HostMsg): void {
+    for (const p of this.ports) p.postMessage(m);
+    this.self.receive(m);
+  }
+
+  /**
+   * Grow the table now: ask the workers to park at their next chunk
+   * boundary, wait until each is parked or finished (nobody touches the
+   * table then), grow, and let them go on.
+   */
+  private growNow(hooks: Hooks): void {
+    const { ctl } = this;
+    const n = this.workers.length;
+    Atomics.store(ctl, C.GROW, 1);
+    for (;;) {
+      const ev = Atomics.load(ctl, C.EVENT);
+      if (Atomics.load(ctl, C.ERROR)) this.fail();
+      if (Atomics.load(ctl, C.DONE) + Atomics.load(ctl, C.PARKED) === n) break;
+      Atomics.wait(ctl, C.EVENT, ev, POLL_MS);
+    }
+    hooks.grow();
+    Atomics.store(ctl, C.PARKED, 0);
+    Atomics.store(ctl, C.GROW, 0);
+    Atomics.add(ctl, C.GROWGEN, 1);
+    Atomics.notify(ctl, C.GROWGEN);
+  }
+
+  run(phase: number, hooks: Hooks): boolean {
+    const { ctl } = this;
+    const n = this.workers.length;
+    if (!this.ready) {
+      this.awaitReady(); // they booted while the first, small levels ran in this thread
+      this.ready = true;
+    }
+    Atomics.store(ctl, C.DONE, 0);
+    Atomics.store(ctl, C.PHASE, phase);
+    Atomics.add(ctl, C.GEN, 1);
+    Atomics.notify(ctl, C.GEN);
+    let stopped = false;
+    // This thread's share first (its chunk boundaries are the coordinator's check points) ...
+    this.self.run(phase, () => {
+      if (stopped) return false;
+      if (Atomics.load(ctl, C.ERROR)) this.fail();
+      if (hooks.poll()) {
+        stopped = true;
+        Atomics.store(ctl, C.STOP, 1);
+        return false;
+      }
+      if (needsGrowth(ctl) || Atomics.load(ctl, C.GROW)) this.growNow(hooks);
+      return true;
+    });
+    // ... then wait for the workers, still growing the table for them and polling.
+    for (;;) {
+      const ev = Atomics.load(ctl, C.EVENT);
+      if (Atomics.load(ctl, C.ERROR)) this.fail();
+      const done = Atomics.load(ctl, C.DONE);
+      if (done === n) return !stopped;
+      if (Atomics.load(ctl, C.GROW) && done + Atomics.load(ctl, C.PARKED) === n) {
+        this.growNow(hooks);
+        continue;
+      }
+      if (!stopped && phase === PHASE_EXPAND && hooks.poll()) {
+        stopped = true;
+        Atomics.store(ctl, C.STOP, 1);
+      }
+      Atomics.wait(ctl, C.EVENT, ev, POLL_MS);
+    }
+  }
+
+  privateBytes(): number {
+    return 0; // the workers' are not reported across threads (this thread's are, by InlineHost)
+  }
+
+  close(): void {
+    Atomics.store(this.ctl, C.PHASE, PHASE_QUIT);
+    Atomics.add(this.ctl, C.GEN, 1);
+    Atomics.notify(this.ctl, C.GEN);
+    for (const w of this.workers) w.unref();
+  }
+}
+
