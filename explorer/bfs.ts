@@ -17,9 +17,10 @@
  *   unsafe (Model.symmetrySafe), the run starts again without it.
  */
 import { collisionProbability, FingerprintSet, hashHi, hashLo } from './fingerprint.js';
-import { Arena, Column32 } from './growable.js';
+import { Arena, Column32, Column8 } from './growable.js';
 import { AmpleSelector, LevelSet } from './por.js';
-import type { ExploreOptions, ExploreResult, Model, Property, Violation } from './types.js';
+import { Successors } from './successor.js';
+import type { ExploreOptions, ExploreResult, Model, Violation } from './types.js';
 import { NO_DEADLOCK } from './types.js';
 
 interface Search {
@@ -27,9 +28,11 @@ interface Search {
   readonly opts: ExploreOptions;
   readonly visited: FingerprintSet;
   readonly parent: Column32;
-  readonly action: Column32;
+  /** the action into each state (from its parent); a byte each when the model has at most 256 actions */
+  readonly action: Column32 | Column8;
   readonly found: Map<string, Violation>;
-  readonly pending: Property[];
+  /** per property (opts.properties order): 1 once violated (then never checked again) */
+  readonly done: Uint8Array;
   transitions: number;
 }
 
@@ -39,13 +42,19 @@ function pathTo(s: Search, index: number): number[] {
   return path.reverse();
 }
 
-/** Check the still-unviolated properties on a state with global index `index`. */
-function checkProps(s: Search, state: Uint8Array, index: number): void {
-  for (let i = s.pending.length - 1; i >= 0; i--) {
-    const p = s.pending[i]!;
+/**
+ * Check the still-unviolated properties on a state with global index
+ * `index`; with `succ`, only those whose read words the step changed
+ * (explorer/successor.ts: the others hold, as they did on the parent).
+ */
+function checkProps(s: Search, state: Uint8Array, index: number, succ?: Successors): void {
+  const props = s.opts.properties;
+  for (let k = 0; k < props.length; k++) {
+    if (s.done[k] || (succ && !succ.mustCheck(k))) continue;
+    const p = props[k]!;
     if (!p.holds(state)) {
       s.found.set(p.name, { property: p.name, path: pathTo(s, index) });
-      s.pending.splice(i, 1);
+      s.done[k] = 1;
     }
   }
 }
@@ -78,10 +87,12 @@ export function explore(model: Model, opts: ExploreOptions): ExploreResult {
 function run(model: Model, opts: ExploreOptions, symmetry: boolean, symmetryDropped: boolean): ExploreResult {
   const t0 = opts.now();
   const s: Search = {
-    model, opts, visited: new FingerprintSet(), parent: new Column32(), action: new Column32(),
-    found: new Map(), pending: [...opts.properties], transitions: 0,
+    model, opts, visited: new FingerprintSet(), parent: new Column32(),
+    action: model.actionCount <= 256 ? new Column8() : new Column32(),
+    found: new Map(), done: new Uint8Array(opts.properties.length), transitions: 0,
   };
   const canon = symmetry ? model.canonicalize!.bind(model) : undefined;
+  const succ = new Successors(model, opts.properties, symmetry);
   const safe = symmetry && model.symmetrySafe ? model.symmetrySafe.bind(model) : undefined;
   const sel = opts.por && model.por ? new AmpleSelector(model, opts.properties) : undefined;
   const level = sel ? new LevelSet() : undefined; // states first reached in the level being built
@@ -115,14 +126,12 @@ function run(model: Model, opts: ExploreOptions, symmetry: boolean, symmetryDrop
    * Returns false if the successor was already reached at depth <= the
    * current one (the BFS proviso's test), true otherwise.
    */
-  const take = (state: Uint8Array, gi: number, a: number, chose: boolean): boolean => {
-    const pre = chose ? sel!.successorOf(a) : undefined; // computed by choose()'s visibility test
-    if (pre) scratch.set(pre);
-    else model.apply(state, a, scratch);
-    canon?.(scratch);
+  const take = (gi: number, a: number, chose: boolean): boolean => {
+    // the successor computed by choose()'s visibility test, if any
+    succ.make(a, chose ? sel!.successorOf(a) : undefined);
     s.transitions++;
-    const hi = hashHi(scratchW, 0, words);
-    const lo = hashLo(scratchW, 0, words);
+    const hi = succ.hi;
+    const lo = succ.lo;
     if (!s.visited.add(hi, lo)) return level ? level.has(hi, lo) : true;
     level?.add(hi, lo);
     if (last) {
@@ -131,8 +140,8 @@ function run(model: Model, opts: ExploreOptions, symmetry: boolean, symmetryDrop
     }
     s.parent.push(gi);
     s.action.push(a);
-    next.push(scratch);
-    checkProps(s, scratch, s.parent.length - 1);
+    next.push(succ.out);
+    checkProps(s, succ.out, s.parent.length - 1, succ);
     return true;
   };
 
@@ -140,7 +149,7 @@ function run(model: Model, opts: ExploreOptions, symmetry: boolean, symmetryDrop
     last = depth >= opts.maxDepth; // expand only to learn whether anything lies beyond
     newBeyond = 0;
     for (let i = 0; i < cur.count; i++) {
-      const state = cur.at(i);
+      const state = succ.begin(cur.at(i));
       const gi = levelStart + i;
       const n = model.enabled(state, enabled);
       if (n === 0 && opts.deadlock && !s.found.has(NO_DEADLOCK) && !model.isFinal(state)) {
@@ -150,18 +159,18 @@ function run(model: Model, opts: ExploreOptions, symmetry: boolean, symmetryDrop
       if (sel && n > 1) {
         const k = sel.choose(state, enabled, n, chosen);
         let fresh = true;
-        for (let j = 0; j < k; j++) fresh = take(state, gi, chosen[j]!, true) && fresh;
+        for (let j = 0; j < k; j++) fresh = take(gi, chosen[j]!, true) && fresh;
         if (k < n && !fresh) {
           // C3 (BFS proviso): an ample successor closes a cycle or a
           // cross edge backwards; expand the rest too.
           sel.countFull();
           for (let j = 0; j < n; j++) {
             const a = enabled[j]!;
-            if (!chosen.subarray(0, k).includes(a)) take(state, gi, a, true);
+            if (!chosen.subarray(0, k).includes(a)) take(gi, a, true);
           }
         }
       } else {
-        for (let j = 0; j < n; j++) take(state, gi, enabled[j]!, false);
+        for (let j = 0; j < n; j++) take(gi, enabled[j]!, false);
       }
       if (opts.stopWhenAllViolated && allViolated(s)) {
         end = 'all-violated';

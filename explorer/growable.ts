@@ -8,7 +8,22 @@ export class Column32 {
   length = 0;
   push(x: number): void {
     if (this.length === this.data.length) {
-      const d = new Int32Array(this.data.length * 2);
+      // By half, not double: a column of 10^7 entries wastes 25% on average, not 50%.
+      const d = new Int32Array(Math.ceil(this.data.length * 1.5));
+      d.set(this.data);
+      this.data = d;
+    }
+    this.data[this.length++] = x;
+  }
+}
+
+/** Column32 for values 0..255 (action ids of models with at most 256 actions): a byte per state instead of four. */
+export class Column8 {
+  data = new Uint8Array(1024);
+  length = 0;
+  push(x: number): void {
+    if (this.length === this.data.length) {
+      const d = new Uint8Array(Math.ceil(this.data.length * 1.5));
       d.set(this.data);
       this.data = d;
     }

@@ -23,10 +23,10 @@
  * exactly the order of the one-thread BFS (explorer/bfs.ts), whatever the
  * number of workers or the timing.
  */
-import { hashHi, hashLo } from './fingerprint.js';
 import { Column32 } from './growable.js';
 import { AmpleSelector } from './por.js';
 import { INSERTED, OLD, OLD_THIS_LEVEL, SharedTable } from './sharedTable.js';
+import { Successors } from './successor.js';
 import type { Model, Property } from './types.js';
 
 /** Indices of the control words (an Int32Array over a SharedArrayBuffer) the coordinator and the workers share. */
@@ -166,10 +166,8 @@ export class LevelWorker {
   private nextAction!: Int32Array;
 
   private readonly words: number;
-  private readonly cur: Uint8Array;
-  private readonly curW: Uint32Array;
-  private readonly scratch: Uint8Array;
-  private readonly scratchW: Uint32Array;
+  /** successor pipeline: canonical form, incremental fingerprint, which properties to check (successor.ts) */
+  private readonly succs: Successors;
   private readonly enabled: Int32Array;
 
   // this level's records: the successors this worker's chunks own (or owned)
@@ -195,7 +193,6 @@ export class LevelWorker {
   // reductions (explorer/por.ts contract; Model.canonicalize)
   private readonly sel: AmpleSelector | undefined;
   private readonly chosen: Int32Array;
-  private readonly canon: ((s: Uint8Array) => void) | undefined;
   private readonly safe: ((s: Uint8Array) => boolean) | undefined;
   private reported = { ample: 0, full: 0 };
 
@@ -217,13 +214,9 @@ export class LevelWorker {
     this.sel = reductions.por && model.por ? new AmpleSelector(model, properties) : undefined;
     this.chosen = new Int32Array(Math.max(1, model.actionCount));
     const sym = reductions.symmetry && model.canonicalize !== undefined;
-    this.canon = sym ? model.canonicalize!.bind(model) : undefined;
     this.safe = sym && model.symmetrySafe ? model.symmetrySafe.bind(model) : undefined;
     this.words = model.stateBytes >>> 2;
-    this.cur = new Uint8Array(model.stateBytes);
-    this.curW = new Uint32Array(this.cur.buffer);
-    this.scratch = new Uint8Array(model.stateBytes);
-    this.scratchW = new Uint32Array(this.scratch.buffer);
+    this.succs = new Successors(model, properties, sym);
     this.enabled = new Int32Array(Math.max(1, model.actionCount));
     this.rec = new Records(this.words);
     this.maskWords = Math.ceil(properties.length / 32);
@@ -295,7 +288,7 @@ export class LevelWorker {
 
   /** Expand one chunk; returns how many states it inserted into the table. */
   private expandChunk(c: number): number {
-    const { model, lv, words, cur, curW, enabled, chosen, sel } = this;
+    const { model, lv, words, enabled, chosen, sel } = this;
     const from = c * lv.chunkSize;
     const to = Math.min(lv.count, from + lv.chunkSize);
     this.tag = (lv.base + c) >>> 0;
@@ -304,8 +297,7 @@ export class LevelWorker {
     this.inserted = 0;
     this.beyond = 0;
     for (let i = from; i < to; i++) {
-      const at = i * words;
-      for (let k = 0; k < words; k++) curW[k] = this.frontier[at + k]!;
+      const cur = this.succs.beginWords(this.frontier, i * words);
       const n = model.enabled(cur, enabled);
       this.takes = 0;
       if (n === 0 && this.deadlock && !model.isFinal(cur)) atomicMin(this.ctl, C.DEADLOCK, i);
@@ -319,16 +311,16 @@ export class LevelWorker {
         // the same order of takes as explorer/bfs.ts: the ample set, then (C3 proviso) the rest
         const k = sel.choose(cur, enabled, n, chosen);
         let fresh = true;
-        for (let j = 0; j < k; j++) fresh = this.take(i, chosen[j]!) && fresh;
+        for (let j = 0; j < k; j++) fresh = this.take(i, chosen[j]!, true) && fresh;
         if (k < n && !fresh) {
           sel.countFull();
           for (let j = 0; j < n; j++) {
             const a = enabled[j]!;
-            if (!chosen.subarray(0, k).includes(a)) this.take(i, a);
+            if (!chosen.subarray(0, k).includes(a)) this.take(i, a, true);
           }
         }
       } else {
-        for (let j = 0; j < n; j++) this.take(i, enabled[j]!);
+        for (let j = 0; j < n; j++) this.take(i, enabled[j]!, false);
       }
       this.succ[i] = this.takes;
     }
@@ -338,17 +330,17 @@ export class LevelWorker {
   }
 
   /**
-   * Take action a from frontier state i (in `cur`): successor,
+   * Take action a from frontier state i (begun in `succs`): successor,
    * canonical form, visit. Returns false if the successor was reached at
    * a depth <= this level's (the BFS proviso's test), true otherwise.
    */
-  private take(i: number, a: number): boolean {
-    const { scratch, scratchW, words } = this;
-    this.model.apply(this.cur, a, scratch);
-    this.canon?.(scratch);
+  private take(i: number, a: number, chose: boolean): boolean {
+    const succ = this.succs;
+    // after choose(): the successor its visibility test computed, if any
+    succ.make(a, chose ? this.sel!.successorOf(a) : undefined);
     this.takes++;
-    const hi = hashHi(scratchW, 0, words);
-    const lo = hashLo(scratchW, 0, words);
+    const hi = succ.hi;
+    const lo = succ.lo;
     const r = this.table.visit(hi, lo, this.tag, this.lv.base >>> 0);
     if (r === OLD) return false;
     if (r === OLD_THIS_LEVEL) return true;
@@ -359,12 +351,12 @@ export class LevelWorker {
       return true;
     }
     // INSERTED or CLAIMED: this chunk owns it, for now
-    this.rec.push(scratchW);
+    this.rec.push(succ.outW);
     this.recHi.push(hi);
     this.recLo.push(lo);
     this.recParent.push(i);
     this.recAction.push(a);
-    this.checkProperties(scratch);
+    this.checkProperties(succ.out);
     return true;
   }
 
@@ -389,7 +381,8 @@ export class LevelWorker {
       let mask = 0;
       const end = Math.min(properties.length, (w + 1) * 32);
       for (let p = w * 32; p < end; p++) {
-        if (seen[p] || properties[p]!.holds(state)) continue;
+        // unchanged reads: it holds, as on the parent (successor.ts)
+        if (seen[p] || !this.succs.mustCheck(p) || properties[p]!.holds(state)) continue;
         mask |= 1 << (p & 31);
         if (!this.reverseChunks) seen[p] = 1; // (last first: every chunk is lower than the one before)
       }

@@ -29,7 +29,15 @@ export interface Model {
    * state where `symmetrySafe` holds. Then an action path found on
    * canonical states replays on the unreduced model.
    */
-  canonicalize?(state: Uint8Array): void;
+  canonicalize?(state: Uint8Array): boolean | void;
+  /**
+   * Optional, with canonicalize: 1 at every byte the canonical form depends
+   * on. Contract: if s is canonical and s' differs from s only at bytes
+   * where this is 0, then s' is canonical too, so engines may skip
+   * canonicalize for such a successor. canonicalize may return false when
+   * it left the state unchanged (true or nothing: it may have changed it).
+   */
+  readonly symmetryReads?: Uint8Array | undefined;
   /**
    * With symmetry on, asked of every expanded (canonical) state: false if
    * the transitions out of it may depend on the numbering the symmetry

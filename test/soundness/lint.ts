@@ -244,6 +244,28 @@ export function lintReads(m: MmModel, props: readonly Property[], states: readon
   return bad;
 }
 
+/**
+ * Reads along steps (what explorer/successor.ts relies on to skip a
+ * check): a step that leaves every byte of a property's read mask as it
+ * was leaves its verdict as it was.
+ */
+export function lintReadsAlongSteps(m: MmModel, props: readonly Property[], states: readonly Uint8Array[], limit = 5): string[] {
+  const bad: string[] = [];
+  for (const s of states) {
+    for (const a of enabledOf(m, s)) {
+      const t = after(m, s, a);
+      for (const p of props) {
+        if (!p.reads || p.holds(s) === p.holds(t)) continue;
+        if (p.reads.every((r, i) => !r || s[i] === t[i])) {
+          bad.push(`${p.name}: action ${a} changes its verdict without changing a byte it reads, from ${show(m, s)}`);
+          if (bad.length >= limit) return bad;
+        }
+      }
+    }
+  }
+  return bad;
+}
+
 /** A random renaming of frames 1..n-1 applied to a state (every pfn field rewritten). */
 export function permute(m: MmModel, s: Uint8Array, seed: number): Uint8Array {
   const n = m.lay.nFrames;
