@@ -17,7 +17,8 @@
  *   unsafe (Model.symmetrySafe), the run starts again without it.
  */
 import { collisionProbability, FingerprintSet, hashHi, hashLo } from './fingerprint.js';
-import { Arena, Column32, Column8 } from './growable.js';
+import { CollapseArena } from './collapseArena.js';
+import { Column32, Column8 } from './growable.js';
 import { AmpleSelector, LevelSet } from './por.js';
 import { Successors } from './successor.js';
 import type { ExploreOptions, ExploreResult, Model, Violation } from './types.js';
@@ -101,8 +102,10 @@ function run(model: Model, opts: ExploreOptions, symmetry: boolean, symmetryDrop
   const scratchW = new Uint32Array(scratch.buffer); // hashing reads the successor as 32-bit words
   const enabled = new Int32Array(Math.max(1, model.actionCount));
   const chosen = new Int32Array(Math.max(1, model.actionCount));
-  let cur = new Arena(model.stateBytes);
-  let next = new Arena(model.stateBytes);
+  // The two levels in hand, compressed (collapseArena.ts): 18 bytes per
+  // open-mode state instead of 184, at ~150 ns per new state.
+  let cur = new CollapseArena(model.stateBytes);
+  let next = new CollapseArena(model.stateBytes);
   let peakArena = 0;
 
   const init = model.initialState();
