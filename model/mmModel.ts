@@ -40,8 +40,14 @@ export class MmModel {
   /** partial-order reduction support (model/porSupport.ts); undefined where its reasoning does not cover the configuration */
   readonly por: MmPor | undefined;
   /** symmetry reduction over page frames (model/symmetry.ts); both undefined where it is not supported */
-  readonly canonicalize: ((state: Uint8Array) => void) | undefined;
+  readonly canonicalize: ((state: Uint8Array) => boolean) | undefined;
   readonly symmetrySafe: ((state: Uint8Array) => boolean) | undefined;
+  /**
+   * With canonicalize: 1 at every byte the canonical form depends on
+   * (FrameSymmetry.readMask). If s is canonical and s' differs from s only
+   * where this is 0, s' is canonical too (canonicalize leaves it unchanged).
+   */
+  readonly symmetryReads: Uint8Array | undefined;
 
   constructor(cfg: ModelConfig, kernel: Kernel) {
     this.cfg = cfg;
@@ -64,6 +70,7 @@ export class MmModel {
     const sym = symmetrySupported(this) ? new FrameSymmetry(this) : undefined;
     this.canonicalize = sym ? (s) => sym.canonicalize(s) : undefined;
     this.symmetrySafe = sym ? (s) => sym.safe(s) : undefined;
+    this.symmetryReads = sym?.readMask();
   }
 
   initialState(): Uint8Array {
