@@ -124,13 +124,32 @@ export class Successors {
       b = (b + mixB(i, x) - mixB(i, y)) | 0;
       dirty |= changedBits(bits, i, x ^ y);
     }
-    if ((dirty & SYM) !== 0 && this.canon && this.canon(this.out) !== false) {
-      // Renamed: rehash. Which properties to check stays as the diff said
-      // (properties are invariant under the group, types.ts Model).
-      a = rawA(o, 0, this.words);
-      b = rawB(o, 0, this.words);
-    }
     this.dirty = dirty;
+    if ((dirty & SYM) !== 0 && this.canon && this.canon(this.out) !== false) {
+      // Renamed: the fingerprint again, from the parent's (a renaming moves
+      // a few frame records: a second diff is cheaper than a full hash).
+      // Which properties to check stays as the first diff said
+      // (properties are invariant under the group, types.ts Model).
+      this.rehash();
+      return;
+    }
+    this.hi = finishHi(a);
+    this.lo = finishLo(b);
+  }
+
+  /** hi and lo of `out` from the parent's sums and a diff. */
+  private rehash(): void {
+    const p = this.parentW;
+    const o = this.outW;
+    let a = this.parentA;
+    let b = this.parentB;
+    for (let i = 0; i < this.words; i++) {
+      const x = o[i]!;
+      const y = p[i]!;
+      if (x === y) continue;
+      a = (a + mixA(i, x) - mixA(i, y)) | 0;
+      b = (b + mixB(i, x) - mixB(i, y)) | 0;
+    }
     this.hi = finishHi(a);
     this.lo = finishLo(b);
   }

@@ -81,6 +81,13 @@ export interface PorSupport {
    * cannot say). Empty for an actor that can never move again.
    */
   future(state: Uint8Array, actor: number, out: number[]): void;
+  /**
+   * Optional, for speed: `future(state, actor)` in two parts, part 0 (the
+   * cheap one) then part 1, whose union is exactly the future; a caller
+   * may skip part 1 when part 0 already decides (explorer/por.ts stops at
+   * a conflict). Called for one state, part 1 only after part 0.
+   */
+  futurePart?(state: Uint8Array, actor: number, part: 0 | 1, out: number[]): void;
   /** Optional: called before the footprint and future questions about one state, so the model may cache per state. */
   beginState?(state: Uint8Array): void;
 }

@@ -33,27 +33,21 @@
  * listed in KNOWN and no THP regions. Anything else (new operations,
  * kernel daemons, THP) has no `por` (MmModel.por is undefined), so it is
  * explored in full, safely. To extend it, add the kind's locations to
- * `instrFuture` and run test/soundness.
+ * porLocations.ts `instrPlan` and run test/soundness.
  */
 import type { ActorConfig, InstrConfig, OpKind } from './config.js';
 import * as L from './layout.js';
 import type { MmModel } from './mmModel.js';
 import { entryOf, stepById } from './ops/index.js';
-import { LOC_ALLOC, LOC_EVENTS, LOC_MM, LOC_PAGE, LOC_PHASE, LOC_PIN, LOC_PTE } from './step.js';
+import { LOC_ACTIVE, LOC_LIFE, LOCATIONS, READ, futurePlans, lifeWrites, needs } from './porLocations.js';
+import type { FuturePlan, PlanShape } from './porLocations.js';
+import { LOC_ALLOC, LOC_PAGE, LOC_PHASE } from './step.js';
 import type { Ctx, StepDef } from './step.js';
 import { StateView } from './view.js';
 
-/** explorer/types.ts LOC_READ and LOC_ANY (the same values; model/ does not import explorer/) */
-export const READ = 1 << 24;
-export const ANY = -1;
-// Pseudo-locations of this file, far above model/step.ts's LOC_* kinds (1..7 << 12) so new kinds there do not collide.
-/** pseudo-location: the life of mm (read by every step of its threads) */
-export const LOC_LIFE = 32 << 12;
-/** pseudo-location: actor is mid-instruction (read by exit's guard) */
-export const LOC_ACTIVE = 33 << 12;
-export const LOCATIONS = 34 << 12;
+export { ANY, LOC_ACTIVE, LOC_LIFE, LOCATIONS, READ } from './porLocations.js';
 
-/** The operations whose locations instrFuture knows; a config with any other gets no POR. */
+/** The operations whose locations porLocations.ts instrPlan knows; a config with any other gets no POR. */
 const KNOWN: ReadonlySet<OpKind> = new Set<OpKind>([
   'mmap', 'read', 'write', 'fork', 'exit', 'munmap', 'dontneed', 'dontfork', 'dofork', 'wipeonfork',
   'mprotect', 'pin', 'unpin', 'dma-read', 'dma-write', 'signal', 'wait',
@@ -68,7 +62,7 @@ function instrs(ac: ActorConfig): InstrConfig[] {
  * KNOWN operation? Not with a shared mapping (`mmap A shared`,
  * model/shmem.ts): its page-cache frame is tied to its VA (not a renamable
  * name), faults take it outside the free-frame pool and the last unmap
- * reads every mm's VMA, none of which instrFuture knows: explored in full.
+ * reads every mm's VMA, none of which instrPlan knows: explored in full.
  */
 export function knownOps(m: MmModel): boolean {
   if ((m.cfg.shared ?? []).length > 0) return false;
@@ -88,12 +82,16 @@ export class MmPor {
   private readonly m: MmModel;
   private readonly v: StateView;
   private readonly ctx: Ctx;
-  private readonly tmp: number[] = [];
+  /** per actor and program index: the entry step of the instruction, or of each alternative (entryOf, looked up once) */
+  private readonly entries: StepDef[][][];
   private readonly succ: Uint8Array;
   /** per child mm: the actors and program indices of the forks that may create it */
   private readonly creators: { actor: number; pc: number; parent: number }[][];
   /** per mm: its actors */
   private readonly threads: number[][];
+  private readonly shape: PlanShape;
+  /** per actor and program index: the state-independent part of its future (porLocations.ts) */
+  private readonly plans: FuturePlan[][];
   // dedupe of page codes within one future() call
   private readonly pageMark: Int32Array;
   private pageGen = 0;
@@ -115,6 +113,9 @@ export class MmPor {
         for (const x of ins.alts ?? [ins]) if (x.kind === 'fork') this.creators[x.child]!.push({ actor: i, pc, parent: a.mm });
       });
     });
+    this.shape = { nVa: m.lay.nVa, actors: m.cfg.actors, pins: m.cfg.pins, threads: this.threads };
+    this.plans = futurePlans(this.shape);
+    this.entries = m.cfg.actors.map((a) => a.program.map((ins) => (ins.alts ?? [ins]).map((x) => entryOf(x, m.cfg))));
     this.pageMark = new Int32Array(m.lay.nFrames);
     this.vaMark = new Int32Array(m.lay.nMm * m.lay.nVa);
     this.mmMark = new Int32Array(m.lay.nMm);
@@ -136,15 +137,18 @@ export class MmPor {
     const at = ac.program[pc];
     if (!at) return;
     const id = v.act(a, L.A_STEP);
+    const entries = this.entries[a]![pc]!;
     if (at.alts !== undefined && id === 0) {
       // Choice start: cover every alternative (its entry step and its precondition).
-      for (const alt of at.alts) {
-        this.stepFootprint(v, a, ac, alt, entryOf(alt, this.m.cfg), out);
-        this.needs(alt, out);
+      for (let i = 0; i < at.alts.length; i++) {
+        const alt = at.alts[i]!;
+        this.stepFootprint(v, a, ac, alt, entries[i]!, out);
+        needs(alt, out);
       }
     } else {
-      const instr = at.alts ? at.alts[v.act(a, L.A_CHOICE)]! : at;
-      this.stepFootprint(v, a, ac, instr, id === 0 ? entryOf(instr, this.m.cfg) : stepById(id), out);
+      const k = at.alts ? v.act(a, L.A_CHOICE) : 0;
+      const instr = at.alts ? at.alts[k]! : at;
+      this.stepFootprint(v, a, ac, instr, id === 0 ? entries[k]! : stepById(id), out);
     }
     out.push(LOC_PHASE | READ);
     if (ac.mm >= 0) out.push(LOC_LIFE + ac.mm | READ, LOC_ACTIVE + a);
@@ -185,59 +189,52 @@ export class MmPor {
     c.instr = instr;
     c.mm = ac.mm;
     c.pin = this.m.cfg.pins[instr.pin];
-    const t = this.tmp;
-    t.length = 0;
-    step.footprint(v, c, t);
-    for (const code of t) out.push(code === LOC_PAGE + L.ZERO_PFN ? code | READ : code);
-    this.lifeWrites(a, ac, instr, out);
-  }
-
-  /** exit ends the mm (and reads whether its siblings are mid-instruction); fork creates the child (and its VMAs). */
-  private lifeWrites(a: number, ac: ActorConfig, instr: InstrConfig, out: number[]): void {
-    if (instr.kind === 'exit' && ac.mm >= 0) {
-      out.push(LOC_LIFE + ac.mm);
-      for (const b of this.threads[ac.mm]!) if (b !== a) out.push(LOC_ACTIVE + b | READ);
-    }
-    if (instr.kind === 'fork') {
-      out.push(LOC_LIFE + instr.child);
-      // dup_mmap copies every VMA at fork.begin and nextToCopy() scans the
-      // parent's PTEs past the cursor, beyond the cursor's PTE the step
-      // footprints name (ops/fork.ts fpFork).
-      for (let x = 0; x < this.m.lay.nVa; x++) out.push(this.pte(ac.mm, x), this.pte(instr.child, x));
-    }
-  }
-
-  /** A choice alternative's precondition (MmModel.offered, startChoice). */
-  private needs(alt: InstrConfig, out: number[]): void {
-    if (alt.kind === 'pin' || alt.needs === 'pin-free' || alt.needs === 'pin-held') out.push(LOC_PIN + alt.pin);
-    if (alt.needs === 'next-child') for (let c = 1; c <= alt.child; c++) out.push(LOC_LIFE + c | READ, LOC_MM + c);
+    // Performance: the step writes straight into `out` (no scratch array to
+    // reset and copy per alternative); the zeropage is then made a read in place.
+    const start = out.length;
+    step.footprint(v, c, out);
+    const zero = LOC_PAGE + L.ZERO_PFN;
+    for (let i = start; i < out.length; i++) if (out[i] === zero) out[i] = zero | READ;
+    lifeWrites(this.shape, a, ac, instr, out);
   }
 
   // ------------------------------------------------------------ future
 
   future(state: Uint8Array, q: number, out: number[]): void {
+    this.futurePart(state, q, 0, out);
+    this.futurePart(state, q, 1, out);
+  }
+
+  /**
+   * future() in two parts (explorer/types.ts PorSupport.futurePart). Part 0:
+   * the zeropage, the phase and the rest of the program's locations,
+   * planned once (porLocations.ts). Part 1: the pages the state decides
+   * (transient pages, pages at the program's VAs and pins, free frames).
+   * Performance: most conflicts in open mode are on part 0 (the mm a fork
+   * creates), so explorer/por.ts then skips part 1, the costly one.
+   */
+  futurePart(state: Uint8Array, q: number, part: 0 | 1, out: number[]): void {
     const v = this.v;
     v.b = state;
     const ac = this.m.cfg.actors[q]!;
     const pc = v.act(q, L.A_PC);
     if (pc >= ac.program.length) return;
     if (ac.mm >= 0 && v.mm(ac.mm, L.MM_ALIVE) === L.LIFE_EXITED) return; // never runs again
-    this.pageGen++;
-    this.page(L.ZERO_PFN, out); // read-only; named always so that futures only shrink
-    out.push(v.phase < this.m.cfg.setupLength ? LOC_PHASE : LOC_PHASE | READ);
-    if (ac.mm >= 0) out.push(LOC_LIFE + ac.mm | READ, LOC_ACTIVE + q, LOC_MM + ac.mm);
-    this.holdings(v, q, out);
-    for (let i = pc; i < ac.program.length; i++) {
-      const at = ac.program[i]!;
-      if (at.alts === undefined) {
-        if (this.instrFuture(v, q, ac, at, out)) { out.push(ANY); return; }
-        continue;
-      }
-      for (const instr of at.alts) {
-        this.needs(instr, out);
-        if (this.instrFuture(v, q, ac, instr, out)) { out.push(ANY); return; }
-      }
+    const plan = this.plans[q]![pc]!;
+    if (part === 0) {
+      out.push(LOC_PAGE + L.ZERO_PFN | READ); // read-only; named always so that futures only shrink
+      out.push(v.phase < this.m.cfg.setupLength ? LOC_PHASE : LOC_PHASE | READ);
+      const codes = plan.codes;
+      for (let i = 0; i < codes.length; i++) out.push(codes[i]!);
+      return;
     }
+    this.pageGen++;
+    this.pageMark[L.ZERO_PFN] = this.pageGen; // named by part 0
+    this.holdings(v, q, out);
+    const vas = plan.vas;
+    for (let i = 0; i < vas.length; i += 2) this.pagesAt(v, vas[i]!, vas[i + 1]!, out);
+    const pins = plan.pins;
+    for (let i = 0; i < pins.length; i++) this.pagesOfPin(v, pins[i]!, out);
   }
 
   /** Pages actor a holds transiently (the frame of its current instruction). */
@@ -255,10 +252,6 @@ export class MmPor {
     if (this.pageMark[p] === this.pageGen) return;
     this.pageMark[p] = this.pageGen;
     out.push(p === L.ZERO_PFN ? LOC_PAGE + p | READ : LOC_PAGE + p);
-  }
-
-  private pte(m: number, va: number): number {
-    return LOC_PTE + m * this.m.lay.nVa + va;
   }
 
   /**
@@ -292,67 +285,5 @@ export class MmPor {
     const pin = this.m.cfg.pins[i]!;
     if (v.pinState(i) !== L.PIN_UNUSED) this.page(v.pinPfn(i), out);
     this.pagesAt(v, pin.mm, pin.va, out);
-  }
-
-  private pinsOf(m: number, out: number[]): void {
-    const pins = this.m.cfg.pins;
-    for (let i = 0; i < pins.length; i++) if (pins[i]!.mm === m) out.push(LOC_PIN + i);
-  }
-
-  /** The locations of one instruction's steps; true if unknown (then anything). */
-  private instrFuture(v: StateView, q: number, ac: ActorConfig, instr: InstrConfig, out: number[]): boolean {
-    const m = ac.mm;
-    const va = instr.va;
-    const nVa = this.m.lay.nVa;
-    switch (instr.kind) {
-      case 'write':
-        out.push(this.pte(m, va), LOC_ALLOC); // a write fault allocates
-        this.pagesAt(v, m, va, out);
-        return false;
-      case 'read': case 'mprotect': case 'dontfork': case 'dofork': case 'wipeonfork':
-        out.push(this.pte(m, va));
-        this.pagesAt(v, m, va, out);
-        return false;
-      case 'mmap': case 'munmap': case 'dontneed':
-        out.push(this.pte(m, va), LOC_ALLOC); // a zap may free the page
-        this.pagesAt(v, m, va, out);
-        this.pinsOf(m, out);
-        return false;
-      case 'pin':
-        out.push(this.pte(m, va), LOC_PIN + instr.pin, LOC_ALLOC);
-        this.pagesAt(v, m, va, out);
-        this.pagesOfPin(v, instr.pin, out);
-        return false;
-      case 'unpin':
-        out.push(LOC_PIN + instr.pin, LOC_ALLOC); // the last reference may go
-        this.pagesOfPin(v, instr.pin, out);
-        return false;
-      case 'dma-read': case 'dma-write':
-        out.push(LOC_PIN + instr.pin);
-        this.pagesOfPin(v, instr.pin, out);
-        return false;
-      case 'exit':
-        out.push(LOC_ALLOC);
-        for (let x = 0; x < nVa; x++) {
-          out.push(this.pte(m, x));
-          this.pagesAt(v, m, x, out);
-        }
-        this.pinsOf(m, out);
-        this.lifeWrites(q, ac, instr, out);
-        return false;
-      case 'fork':
-        out.push(LOC_MM + instr.child, LOC_ALLOC);
-        for (let x = 0; x < nVa; x++) {
-          out.push(this.pte(m, x), this.pte(instr.child, x));
-          this.pagesAt(v, m, x, out);
-        }
-        this.lifeWrites(q, ac, instr, out);
-        return false;
-      case 'signal': case 'wait':
-        out.push(LOC_EVENTS);
-        return false;
-      default:
-        return true;
-    }
   }
 }

@@ -202,6 +202,44 @@ describe('AmpleSelector', () => {
     expect(new AmpleSelector(mk(0), []).choose(s, en, 2, out)).toBe(2);
   });
 
+  it('futurePart: the same choices as future; part 1 only when part 0 has no conflict', () => {
+    // Actor q's future: part 0 its own location q, part 1 the shared location 2.
+    // Actor 0's step writes location `w`; actor 1's writes location 0 (so it
+    // always conflicts with actor 0's part 0 and is never ample).
+    const mk = (w: number, split: boolean): { m: Model; part1: () => number } => {
+      let part1 = 0;
+      const part = (q: number, k: 0 | 1, out: number[]): void => {
+        if (k === 0) out.push(q);
+        else { part1++; out.push(2); }
+      };
+      const por: PorSupport = {
+        locations: 3, actors: 2, actorOf: (a) => a,
+        footprint: (_s, a, out) => { out.push(a === 0 ? w : 0); },
+        future: (_s, q, out) => { part(q, 0, out); part(q, 1, out); },
+        ...(split ? { futurePart: (_s: Uint8Array, q: number, k: 0 | 1, out: number[]) => part(q, k, out) } : {}),
+      };
+      const m: Model = {
+        stateBytes: 4, actionCount: 2, initialState: () => new Uint8Array(4),
+        enabled: (s, out) => { let c = 0; for (let t = 0; t < 2; t++) if (s[t] === 0) out[c++] = t; return c; },
+        apply: (s, t, into) => { into.set(s); into[t] = 1; },
+        isFinal: () => true,
+        por,
+      };
+      return { m, part1: () => part1 };
+    };
+    const s = new Uint8Array(4);
+    const en = Int32Array.from([0, 1]);
+    const out = new Int32Array(2);
+    // w = 0: no conflict (ample {0}); w = 1: conflict in part 0; w = 2: conflict in part 1 only
+    for (const [w, k, part1] of [[0, 1, 1], [1, 2, 0], [2, 2, 1]] as const) {
+      const whole = mk(w, false);
+      const split = mk(w, true);
+      expect(new AmpleSelector(whole.m, []).choose(s, en, 2, out)).toBe(k);
+      expect(new AmpleSelector(split.m, []).choose(s, en, 2, out)).toBe(k);
+      expect(split.part1()).toBe(part1);
+    }
+  });
+
   it('LevelSet: add, has, clear, across growth', () => {
     const l = new LevelSet();
     for (let i = 1; i <= 5000; i++) l.add(i * 7919, i);
