@@ -37,20 +37,39 @@ export function ensureSeeds(n: number): void {
   seedB = b;
 }
 
-/** Lane A's term for word value x at position i (ensureSeeds(i + 1) first). */
-export function mixA(i: number, x: number): number {
-  let h = x ^ seedA[i]!;
+/**
+ * The seed arrays for positions 0..n-1 (ensureSeeds first), for loops that
+ * inline the mixes (explorer/successor.ts): a local array, unlike the
+ * module's `let`, lets the JIT hoist the load. Valid for good: a regrown
+ * array keeps every seed it had.
+ */
+export function seedArrays(n: number): { readonly a: Int32Array; readonly b: Int32Array } {
+  ensureSeeds(n);
+  return { a: seedA, b: seedB };
+}
+
+/** Lane A's finaliser (murmur3 fmix32) of a seeded word (x ^ seed): exported for loops that inline the mix. */
+export function fmixA(h: number): number {
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
   return h ^ (h >>> 16);
 }
 
-/** Lane B's term (ensureSeeds(i + 1) first). */
-export function mixB(i: number, x: number): number {
-  let h = x ^ seedB[i]!;
+/** Lane B's finaliser (a different 32-bit mixer) of a seeded word. */
+export function fmixB(h: number): number {
   h = Math.imul(h ^ (h >>> 16), 0x7feb352d);
   h = Math.imul(h ^ (h >>> 15), 0x846ca68b);
   return h ^ (h >>> 16);
+}
+
+/** Lane A's term for word value x at position i (ensureSeeds(i + 1) first). */
+export function mixA(i: number, x: number): number {
+  return fmixA(x ^ seedA[i]!);
+}
+
+/** Lane B's term (ensureSeeds(i + 1) first). */
+export function mixB(i: number, x: number): number {
+  return fmixB(x ^ seedB[i]!);
 }
 
 /** Lane A's raw sum over w[off..off+n). */
