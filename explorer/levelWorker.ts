@@ -136,12 +136,20 @@ export function atomicMin(a: Int32Array, i: number, x: number): void {
   }
 }
 
-/** A growable byte arena of fixed-width records, copied in as 32-bit words. */
+/**
+ * A frontier record: the state's words, then its two raw fingerprint sums
+ * (successor.ts outA, outB), so that expanding it needs no full hash.
+ */
+export function recordWords(stateBytes: number): number {
+  return (stateBytes >>> 2) + 2;
+}
+
+/** A growable arena of frontier records (recordWords), copied in as 32-bit words. */
 class Records {
   words = new Uint32Array(1024);
   count = 0;
-  constructor(readonly width: number) {} // in words
-  push(src: Uint32Array): void {
+  constructor(readonly width: number) {} // in words, the two sums included
+  push(src: Uint32Array, sumA: number, sumB: number): void {
     const w = this.width;
     if ((this.count + 1) * w > this.words.length) {
       const bigger = new Uint32Array(Math.max((this.count + 1) * w, this.words.length * 2));
@@ -149,7 +157,9 @@ class Records {
       this.words = bigger;
     }
     const at = this.count * w;
-    for (let k = 0; k < w; k++) this.words[at + k] = src[k]!;
+    for (let k = 0; k < w - 2; k++) this.words[at + k] = src[k]!;
+    this.words[at + w - 2] = sumA;
+    this.words[at + w - 1] = sumB;
     this.count++;
   }
 }
@@ -218,7 +228,7 @@ export class LevelWorker {
     this.words = model.stateBytes >>> 2;
     this.succs = new Successors(model, properties, sym);
     this.enabled = new Int32Array(Math.max(1, model.actionCount));
-    this.rec = new Records(this.words);
+    this.rec = new Records(recordWords(model.stateBytes));
     this.maskWords = Math.ceil(properties.length / 32);
     this.seen = new Uint8Array(properties.length);
   }
@@ -297,7 +307,7 @@ export class LevelWorker {
     this.inserted = 0;
     this.beyond = 0;
     for (let i = from; i < to; i++) {
-      const cur = this.succs.beginWords(this.frontier, i * words);
+      const cur = this.succs.beginWords(this.frontier, i * (words + 2), true);
       const n = model.enabled(cur, enabled);
       this.takes = 0;
       if (n === 0 && this.deadlock && !model.isFinal(cur)) atomicMin(this.ctl, C.DEADLOCK, i);
@@ -351,7 +361,7 @@ export class LevelWorker {
       return true;
     }
     // INSERTED or CLAIMED: this chunk owns it, for now
-    this.rec.push(succ.outW);
+    this.rec.push(succ.outW, succ.outA, succ.outB);
     this.recHi.push(hi);
     this.recLo.push(lo);
     this.recParent.push(i);
@@ -392,7 +402,8 @@ export class LevelWorker {
 
   /** PLACE: kept records to the next level at their chunk's offset; their violations to positions. */
   private place(): void {
-    const { words, viol } = this;
+    const { viol } = this;
+    const words = this.words + 2; // records with their sums
     const mw = this.maskWords;
     const total = this.rec.count;
     const src = this.rec.words;

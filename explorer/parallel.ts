@@ -31,9 +31,9 @@
  * the shards together cover the whole graph; every shard explores the
  * prefix (and reports its violations) in full.
  */
-import { collisionProbability, hashHi, hashLo } from './fingerprint.js';
+import { collisionProbability, finishHi, finishLo, rawA, rawB } from './fingerprint.js';
 import type { ModelFactoryRef } from './factory.js';
-import { C, FOUND_EARLIER, NONE, PHASE_EXPAND, PHASE_PLACE, rangeStart } from './levelWorker.js';
+import { C, FOUND_EARLIER, NONE, PHASE_EXPAND, PHASE_PLACE, rangeStart, recordWords } from './levelWorker.js';
 import type { HostMsg } from './levelWorker.js';
 import { SharedTable, tableBuffer } from './sharedTable.js';
 import type { ExploreOptions, ExploreResult, Model, StopReason, Violation } from './types.js';
@@ -188,10 +188,13 @@ class Search {
     const init = new Uint8Array(this.model.stateBytes);
     init.set(this.model.initialState());
     if (this.opts.symmetry) this.model.canonicalize?.(init);
-    const frontier = new SharedArrayBuffer(this.model.stateBytes);
+    // A frontier record: the state, then its raw fingerprint sums (levelWorker.ts recordWords).
+    const frontier = new SharedArrayBuffer(recordWords(this.model.stateBytes) * 4);
     new Uint8Array(frontier).set(init);
     const w = new Uint32Array(frontier);
-    this.table.insertAlone(hashHi(w, 0, this.words), hashLo(w, 0, this.words), 1);
+    w[this.words] = rawA(w, 0, this.words);
+    w[this.words + 1] = rawB(w, 0, this.words);
+    this.table.insertAlone(finishHi(w[this.words]! | 0), finishLo(w[this.words + 1]! | 0), 1);
     Atomics.store(this.ctl, C.TSIZE, 1);
     this.levels.push({ parent: Int32Array.of(-1), action: Int32Array.of(-1) });
     for (const p of this.opts.properties) {
@@ -210,9 +213,9 @@ class Search {
     const here = sh.depth !== undefined ? level === sh.depth : count >= SHARD_MIN_PER_SHARD * sh.count;
     if (!here) return { frontier, count };
     const kept = Math.max(0, Math.ceil((count - sh.index) / sh.count));
-    const words = this.words;
+    const words = recordWords(this.model.stateBytes);
     const src = new Uint32Array(frontier);
-    const out = new SharedArrayBuffer(Math.max(1, kept) * this.model.stateBytes);
+    const out = new SharedArrayBuffer(Math.max(1, kept) * words * 4);
     const dst = new Uint32Array(out);
     const lv = this.levels[level]!;
     const parent = new Int32Array(kept);
@@ -290,7 +293,7 @@ class Search {
         total += k;
       }
       const next = {
-        states: new SharedArrayBuffer(Math.max(1, total) * this.model.stateBytes),
+        states: new SharedArrayBuffer(Math.max(1, total) * recordWords(this.model.stateBytes) * 4),
         parent: new SharedArrayBuffer(Math.max(1, total) * 4),
         action: new SharedArrayBuffer(Math.max(1, total) * 4),
       };

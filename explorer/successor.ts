@@ -110,12 +110,13 @@ export class Successors {
     return this.parent;
   }
 
-  /** begin() from 32-bit words: `words` words of `src` from `at`. */
-  beginWords(src: Uint32Array, at: number): Uint8Array {
+  /** begin() from 32-bit words: the state's words of `src` from `at`, then (withSums) its two raw sums. */
+  beginWords(src: Uint32Array, at: number, withSums: boolean): Uint8Array {
     const p = this.parentW;
-    for (let k = 0; k < this.words; k++) p[k] = src[at + k]!;
-    this.parentA = rawA(p, 0, this.words);
-    this.parentB = rawB(p, 0, this.words);
+    const n = this.words;
+    for (let k = 0; k < n; k++) p[k] = src[at + k]!;
+    this.parentA = withSums ? src[at + n]! | 0 : rawA(p, 0, n);
+    this.parentB = withSums ? src[at + n + 1]! | 0 : rawB(p, 0, n);
     return this.parent;
   }
 
