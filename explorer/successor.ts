@@ -9,7 +9,7 @@
  * one pass comparing the two (diff) drives three savings:
  * - the fingerprint is the parent's plus the changed words' terms
  *   (fingerprint.ts: the lanes are sums over words);
- * - a property is checked only if the step changed a word it reads
+ * - a property is checked only if the step changed a byte it reads
  *   (Property.reads): otherwise its verdict is the parent's, and the
  *   parent holds every property still being checked (a property is
  *   checked on every new state until it first fails, then never again);
@@ -19,8 +19,10 @@
  * The diff is taken before canonicalising: properties are invariant under
  * the symmetry group (types.ts Model; test/soundness lintSymmetry checks
  * it for the MM model), so a renamed successor has the verdicts of the
- * successor before renaming. If canonicalize renames, the fingerprint is
- * recomputed in full (61% of canonicalize calls rename in open mode).
+ * successor before renaming. If canonicalize renames (61% of its calls in
+ * open mode), the fingerprint is recomputed by a second diff against the
+ * parent (rehash: the same loop as make's without the read bits, kept
+ * apart so the hot loop has no extra branch).
  */
 import { finishHi, finishLo, fmixA, fmixB, rawA, rawB, seedArrays } from './fingerprint.js';
 import type { Model, Property } from './types.js';
@@ -69,9 +71,9 @@ export class Successors {
   private readonly seedB: Int32Array;
   /** per byte: the properties reading it, as a bit mask (properties 0..29), and bit 30 if the canonical form reads it */
   private readonly bits: Int32Array;
-  /** more than 31 properties: every property is checked on every successor */
+  /** more than 30 properties: every property is checked on every successor */
   private readonly wide: boolean;
-  /** properties whose read words the last make() changed */
+  /** properties whose read bytes the last make() changed (bit 30: the canonical form's) */
   private dirty = 0;
   private readonly canon: ((s: Uint8Array) => boolean | void) | undefined;
 
@@ -182,7 +184,7 @@ export class Successors {
     this.finish(a, b);
   }
 
-  /** Must property k be checked on the last successor (did the step change a word it reads)? */
+  /** Must property k be checked on the last successor (did the step change a byte it reads)? */
   mustCheck(k: number): boolean {
     return this.wide || (this.dirty & (1 << k)) !== 0;
   }

@@ -45,6 +45,23 @@ describe('Successors', () => {
     }));
   });
 
+  it('fingerprints tell apart states one bit apart, and states whose words are swapped', () => {
+    fc.assert(fc.property(fc.uint32Array({ minLength: 2, maxLength: 46 }), fc.nat(), (ws, k) => {
+      const [hi, lo] = full(new Uint8Array(ws.buffer));
+      const bit = k % (32 * ws.length);
+      const flipped = Uint32Array.from(ws);
+      flipped[bit >>> 5]! ^= 1 << (bit & 31);
+      expect(full(new Uint8Array(flipped.buffer))).not.toEqual([hi, lo]);
+      const i = k % ws.length;
+      const j = (i + 1) % ws.length;
+      if (ws[i] !== ws[j]) {
+        const swapped = Uint32Array.from(ws);
+        [swapped[i], swapped[j]] = [ws[j]!, ws[i]!];
+        expect(full(new Uint8Array(swapped.buffer))).not.toEqual([hi, lo]);
+      }
+    }), { numRuns: 2000 });
+  });
+
   it('checks a property only if the step changed a byte it reads', () => {
     const m = new Counters(8, 3);
     const reads = new Uint8Array(8);
