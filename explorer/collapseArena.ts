@@ -16,8 +16,10 @@
  * test machine under load, where a JS loop copying 46 words takes ~40 ns.
  *
  * Everything lives in typed arrays; there is no per-record or per-segment
- * object, so the GC never walks the frontier.
+ * object, so the GC never walks the frontier. The interning itself is in
+ * explorer/segmentTables.ts.
  */
+import { finishHash, SegmentTables } from './segmentTables.js';
 
 /** Options of a CollapseArena; every field has a default. */
 export interface CollapseOptions {
@@ -53,14 +55,8 @@ export class CollapseArena {
   private readonly segLen: Int32Array;
   private readonly words: number;
 
-  // ---- per segment position: the interned segments and their hash table.
-  // stores[k] holds distinct[k] segments of segLen[k] words back to back
-  // (segment id i at word i * segLen[k]); tables[k] is open addressing with
-  // linear probing over a power-of-two Int32Array, a slot holding id + 1
-  // (0 = empty), kept at most half full.
-  private readonly stores: Uint32Array[] = [];
-  private readonly tables: Int32Array[] = [];
-  private readonly distinct: Int32Array;
+  /** per segment position: the interned segments (segmentTables.ts) */
+  private readonly seg: SegmentTables;
 
   // ---- the records: K ids each, in chunks of 2^chunkShift records so that a
   // large level never needs one huge contiguous buffer (nor old + new copies
@@ -71,8 +67,6 @@ export class CollapseArena {
   private narrow: Uint16Array[] = [];
   private wide: Uint32Array[] = [];
   private isWide = false;
-  /** some position has interned more than 65536 segments: ids must go 32-bit */
-  private overflow = false;
 
   // ---- memos (see push and at): the previous record pushed, as words, and
   // its ids; the ids of the record at() decoded last (-1 = none).
@@ -87,7 +81,7 @@ export class CollapseArena {
   private readonly chunkMask: number;
   private readonly keepPolicy: 'keep' | 'drop' | 'auto';
 
-  /** bytes allocated now, kept as a field (push is on the hot path) */
+  /** bytes of the id chunks now, kept as a field (push is on the hot path); the segment tables count their own */
   private allocated = 0;
 
   // ---- word views of the caller's buffers. A record arrives as bytes; we
@@ -124,13 +118,11 @@ export class CollapseArena {
     this.segments = k;
     this.segStart = new Int32Array(k);
     this.segLen = new Int32Array(k);
-    this.distinct = new Int32Array(k);
     for (let i = 0; i < k; i++) {
       this.segStart[i] = cuts[i]! >>> 2;
       this.segLen[i] = (cuts[i + 1]! - cuts[i]!) >>> 2;
-      this.stores.push(new Uint32Array(INITIAL_SEGMENTS * this.segLen[i]!));
-      this.tables.push(new Int32Array(INITIAL_SLOTS));
     }
+    this.seg = new SegmentTables(this.segStart, this.segLen);
     const chunkRecords = opts.chunkRecords ?? 16384;
     if (!(chunkRecords >= 1 && (chunkRecords & (chunkRecords - 1)) === 0)) {
       throw new Error(`CollapseArena: chunkRecords ${chunkRecords} is not a power of two`);
@@ -150,18 +142,17 @@ export class CollapseArena {
     this.atIds = new Int32Array(k).fill(-1);
     this.inView = this.tmp32;
     this.outView = this.tmp32;
-    this.allocated = this.tableBytes();
-    this.peakBytes = this.allocated;
+    this.peakBytes = this.seg.bytes;
   }
 
   /** bytes allocated now: id chunks, segment stores and hash tables */
   get bytes(): number {
-    return this.allocated;
+    return this.allocated + this.seg.bytes;
   }
 
   /** distinct segments interned at position k (for measurements and tests) */
   distinctAt(k: number): number {
-    return this.distinct[k]!;
+    return this.seg.distinctAt(k);
   }
 
   /** whether ids are stored as 32-bit (some position passed 65535 distinct segments) */
@@ -205,11 +196,12 @@ export class CollapseArena {
       for (let j = start; j < end; j++) {
         const x = w[j]!;
         last[j] = x;
-        h = Math.imul(h ^ x, 0x9e3779b1); // = HASH_MUL, a literal: TurboFan folds it, a module const is a context load
+        h = Math.imul(h ^ x, 0x9e3779b1); // = HASH_MUL (segmentTables.ts), a literal: TurboFan folds it, a module const is a context load
       }
-      ids[s] = this.intern(s, w, finishHash(h));
+      ids[s] = this.seg.intern(s, w, finishHash(h));
+      this.notePeak();
     }
-    if (this.overflow && !this.isWide) this.widen();
+    if (this.seg.overflow && !this.isWide) this.widen();
     const i = this.count;
     const c = i >>> this.chunkShift;
     const base = (i & this.chunkMask) * k;
@@ -277,28 +269,22 @@ export class CollapseArena {
    */
   clear(): void {
     const recordBytes = this.chunkBytes();
-    const tables = this.tableBytes();
+    const tables = this.seg.bytes;
     const drop = this.keepPolicy === 'drop' || (this.keepPolicy === 'auto' && (this.isWide || tables > recordBytes));
     this.count = 0;
     if (drop) {
-      this.distinct.fill(0);
-      for (let s = 0; s < this.segments; s++) {
-        // Shrink back to the initial sizes: a big table left from a big level would cost its fill on every clear.
-        this.stores[s] = new Uint32Array(INITIAL_SEGMENTS * this.segLen[s]!);
-        this.tables[s] = new Int32Array(INITIAL_SLOTS);
-      }
+      this.seg.reset();
       if (this.isWide) {
         this.isWide = false;
         this.wide = [];
       }
-      this.overflow = false;
       // Ids now name other segments: forget the memos.
       this.memoMissing = allSegments(this.segments);
       this.atIds.fill(-1);
     }
     this.narrow.length = Math.min(this.narrow.length, 1);
     this.wide.length = Math.min(this.wide.length, 1);
-    this.allocated = this.chunkBytes() + this.tableBytes();
+    this.allocated = this.chunkBytes();
   }
 
   // ---- internals -----------------------------------------------------------
@@ -337,74 +323,7 @@ export class CollapseArena {
   }
 
   private copySegment(s: number, id: number, out: Uint32Array): void {
-    const len = this.segLen[s]!;
-    const store = this.stores[s]!;
-    // A plain loop: segments are a few words, where subarray()+set() would allocate a view each.
-    let src = id * len;
-    let dst = this.segStart[s]!;
-    const end = dst + len;
-    while (dst < end) out[dst++] = store[src++]!;
-  }
-
-  /** The id of record w's segment s (whose hashWords is `hash`), interning it if new. */
-  private intern(s: number, w: Uint32Array, hash: number): number {
-    const len = this.segLen[s]!;
-    const start = this.segStart[s]!;
-    const table = this.tables[s]!;
-    const store = this.stores[s]!;
-    const mask = table.length - 1;
-    let slot = hash & mask;
-    for (;;) {
-      const v = table[slot]!;
-      if (v === 0) break;
-      // Compare the candidate word by word; with the table at most half
-      // full and a mixing hash, a probe rarely meets a different segment.
-      const id = v - 1;
-      let a = id * len;
-      let j = start;
-      const end = start + len;
-      while (j < end && store[a] === w[j]) { a++; j++; }
-      if (j === end) return id;
-      slot = (slot + 1) & mask;
-    }
-    // New segment: append to the store, then claim the empty slot (or rehash first).
-    const id = this.distinct[s]!;
-    if (id > 0xffff) this.overflow = true;
-    this.appendSegment(s, w, start, len, id);
-    this.distinct[s] = id + 1;
-    if ((id + 1) * 2 > table.length) this.growTable(s);
-    else table[slot] = id + 1;
-    this.notePeak();
-    return id;
-  }
-
-  private appendSegment(s: number, w: Uint32Array, start: number, len: number, id: number): void {
-    let store = this.stores[s]!;
-    const off = id * len;
-    if (off + len > store.length) {
-      const bigger = new Uint32Array(store.length * 2);
-      bigger.set(store);
-      this.allocated += bigger.byteLength - store.byteLength;
-      this.stores[s] = store = bigger;
-    }
-    for (let j = 0; j < len; j++) store[off + j] = w[start + j]!;
-  }
-
-  /** Double table s and re-insert every interned segment (hashes recomputed from the store). */
-  private growTable(s: number): void {
-    const old = this.tables[s]!;
-    const table = new Int32Array(old.length * 2);
-    const mask = table.length - 1;
-    const len = this.segLen[s]!;
-    const store = this.stores[s]!;
-    const n = this.distinct[s]!;
-    for (let id = 0; id < n; id++) {
-      let slot = hashWords(store, id * len, len) & mask;
-      while (table[slot] !== 0) slot = (slot + 1) & mask;
-      table[slot] = id + 1;
-    }
-    this.allocated += table.byteLength - old.byteLength;
-    this.tables[s] = table;
+    this.seg.copy(s, id, out);
   }
 
   /** The chunk holding record ids up to `need` words (the first chunk grows by doubling, later ones are allocated full). */
@@ -443,7 +362,7 @@ export class CollapseArena {
     });
     this.narrow = [];
     this.isWide = true;
-    this.allocated = this.chunkBytes() + this.tableBytes();
+    this.allocated = this.chunkBytes();
     this.notePeak();
   }
 
@@ -454,21 +373,12 @@ export class CollapseArena {
     return b;
   }
 
-  private tableBytes(): number {
-    let b = 0;
-    for (let s = 0; s < this.segments; s++) b += this.stores[s]!.byteLength + this.tables[s]!.byteLength;
-    return b;
-  }
-
   private notePeak(): void {
-    if (this.allocated > this.peakBytes) this.peakBytes = this.allocated;
+    const b = this.allocated + this.seg.bytes;
+    if (b > this.peakBytes) this.peakBytes = b;
   }
 }
 
-/** segments a store starts with room for */
-const INITIAL_SEGMENTS = 16;
-/** slots a table starts with (a power of two; a table doubles when half full) */
-const INITIAL_SLOTS = 32;
 /** records the first id chunk starts with */
 const INITIAL_RECORDS = 256;
 
@@ -483,29 +393,4 @@ function equalSlices(width: number, bytes: number): number[] {
   const b: number[] = [];
   for (let x = bytes; x < width; x += bytes) b.push(x);
   return b;
-}
-
-/**
- * Hash of w[start..start+len). Cheap on purpose (it runs ~3 times per
- * push): one multiply per word, an odd-constant multiply being a bijection
- * that carries every bit of the word upwards, then murmur3's finaliser to
- * bring the high bits down into the low bits the table indexes by. A
- * collision costs only a longer probe (the words are compared in full).
- */
-function hashWords(w: Uint32Array, start: number, len: number): number {
-  let h = len;
-  for (let j = start, end = start + len; j < end; j++) h = Math.imul(h ^ w[j]!, HASH_MUL);
-  return finishHash(h);
-}
-
-/** the per-word multiplier of hashWords (2^32 / golden ratio, odd) */
-const HASH_MUL = 0x9e3779b1;
-
-/** hashWords' finaliser (murmur3 fmix32), split out so push can hash while it copies */
-function finishHash(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return h ^ (h >>> 16);
 }
