@@ -320,7 +320,9 @@ export class AmpleSelector {
  * The BFS proviso's record of one level: the fingerprints first reached
  * while the level being built is expanded (depth d+1). A successor that is
  * already visited but not in here was reached at depth <= d. Open
- * addressing over (hi, lo) pairs, cleared per level.
+ * addressing over (hi, lo) pairs, cleared per level. explorer/bfs.ts also
+ * asks it first, before the (much larger) visited set, with or without
+ * POR: most duplicate successors are states of that level.
  */
 export class LevelSet {
   private table = new Uint32Array(2 << 10);
