@@ -24,6 +24,7 @@
  * number of workers or the timing.
  */
 import { Column32 } from './growable.js';
+import { LevelCache } from './levelCache.js';
 import { AmpleSelector } from './por.js';
 import { INSERTED, OLD, OLD_THIS_LEVEL, SharedTable } from './sharedTable.js';
 import { Successors } from './successor.js';
@@ -182,6 +183,8 @@ export class LevelWorker {
 
   // this level's records: the successors this worker's chunks own (or owned)
   private readonly rec: Records;
+  /** the states of the level being built this worker met, and in which chunk first */
+  private readonly cache = new LevelCache();
   private readonly recHi = new Column32();
   private readonly recLo = new Column32();
   private readonly recParent = new Column32();
@@ -252,7 +255,7 @@ export class LevelWorker {
   /** Bytes this worker holds privately (for bytes/state). */
   get privateBytes(): number {
     const cols = this.recHi.data.byteLength + this.recLo.data.byteLength + this.recParent.data.byteLength + this.recAction.data.byteLength + this.recViol.data.byteLength;
-    return this.rec.words.byteLength + cols;
+    return this.rec.words.byteLength + cols + this.cache.bytes;
   }
 
   run(phase: number, boundary: () => boolean): void {
@@ -265,6 +268,7 @@ export class LevelWorker {
    * chunk: grow the table, park, stop) says to stop.
    */
   private expand(boundary: () => boolean): void {
+    this.cache.clear();
     this.rec.count = 0;
     this.recHi.length = this.recLo.length = this.recParent.length = this.recAction.length = 0;
     this.myChunks.length = this.myStarts.length = 0;
@@ -351,8 +355,12 @@ export class LevelWorker {
     this.takes++;
     const hi = succ.hi;
     const lo = succ.lo;
+    const c = this.tag - (this.lv.base >>> 0); // this chunk
+    const met = this.cache.chunkOf(hi, lo);
+    if (met >= 0 && met <= c) return true; // OLD_THIS_LEVEL, from memory (levelCache.ts)
     const r = this.table.visit(hi, lo, this.tag, this.lv.base >>> 0);
     if (r === OLD) return false;
+    this.cache.note(hi, lo, c);
     if (r === OLD_THIS_LEVEL) return true;
     if (r === INSERTED) this.inserted++;
     else Atomics.add(this.dropped, this.table.claimedFrom - this.lv.base, 1); // CLAIMED: its previous owner loses the record
