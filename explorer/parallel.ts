@@ -175,7 +175,9 @@ class Search {
     },
     grow: () => {
       const need = Atomics.load(this.ctl, C.TSIZE) + Atomics.load(this.ctl, C.RESERVE);
-      let factor = 2;
+      // By four, not two: growing parks every worker while this thread
+      // rehashes, so half as many growths (a third of the rehashing).
+      let factor = 4;
       while (this.table.slots * factor * MAX_LOAD < need) factor *= 2;
       this.table = this.table.grown(factor);
       Atomics.store(this.ctl, C.GROWAT, Math.floor(this.table.slots * MAX_LOAD));
@@ -247,7 +249,10 @@ class Search {
         this.threads = this.spawn();
         this.threads.send({ kind: 'table', buf: this.table.buf });
       }
-      this.host = this.threads && count >= parallelMin ? this.threads : this.inline;
+      // Levels run here alone until the workers have booted (booted(): no
+      // waiting); a test's parallelMin asks for the threads at once.
+      const ready = o.parallelMin !== undefined || (this.threads?.booted?.() ?? true);
+      this.host = this.threads && count >= parallelMin && ready ? this.threads : this.inline;
       const probe = this.depth >= o.maxDepth;
       const chunkSize = Math.max(1, Math.min(MAX_CHUNK, Math.ceil(count / (W * 16))));
       const nChunks = Math.ceil(count / chunkSize);

@@ -33,6 +33,8 @@ export interface Host {
   run(phase: number, hooks: Hooks): boolean;
   /** bytes the workers hold privately, as far as known */
   privateBytes(): number;
+  /** worker threads only: have they all built their models (never blocks)? */
+  booted?(): boolean;
   close(): void;
 }
 
@@ -151,6 +153,21 @@ export class ThreadHost implements Host {
     Atomics.store(ctl, C.GROW, 0);
     Atomics.add(ctl, C.GROWGEN, 1);
     Atomics.notify(ctl, C.GROWGEN);
+  }
+
+  /**
+   * Have the workers built their models? Never blocks: until they have,
+   * the coordinator goes on alone (a worker boots in ~0.1 s, the module
+   * loading and the model's tables, which would otherwise be waited for at
+   * the first big level). A worker that failed to boot throws here.
+   */
+  booted(): boolean {
+    if (this.ready) return true;
+    if (Atomics.load(this.ctl, C.ERROR)) this.fail();
+    if (Atomics.load(this.ctl, C.READY) !== this.workers.length) return false;
+    this.awaitReady();
+    this.ready = true;
+    return true;
   }
 
   run(phase: number, hooks: Hooks): boolean {
