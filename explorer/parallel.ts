@@ -33,8 +33,8 @@
  */
 import { collisionProbability, finishHi, finishLo, rawA, rawB } from './fingerprint.js';
 import type { ModelFactoryRef } from './factory.js';
-import { C, FOUND_EARLIER, NONE, PHASE_EXPAND, PHASE_PLACE, rangeStart, recordWords } from './levelWorker.js';
-import type { HostMsg } from './levelWorker.js';
+import { C, FOUND_EARLIER, NONE, PHASE_EXPAND, PHASE_PLACE, rangeStart, recordWords } from './levelProtocol.js';
+import type { HostMsg } from './levelProtocol.js';
 import { SharedTable, tableBuffer } from './sharedTable.js';
 import type { ExploreOptions, ExploreResult, Model, StopReason, Violation } from './types.js';
 import { NO_DEADLOCK } from './types.js';

@@ -9,10 +9,11 @@ import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_thread
 import type { MessagePort } from 'node:worker_threads';
 import { runnableUrl } from './factory.js';
 import type { ModelFactoryRef } from './factory.js';
-import { C, LevelWorker, PHASE_EXPAND, PHASE_QUIT } from './levelWorker.js';
+import { C, PHASE_EXPAND, PHASE_QUIT } from './levelProtocol.js';
+import { LevelWorker } from './levelWorker.js';
 import type { ParallelOptions, Stop } from './parallel.js';
 import type { Model } from './types.js';
-import type { HostMsg } from './levelWorker.js';
+import type { HostMsg } from './levelProtocol.js';
 import type { WorkerInit } from './parallelWorker.js';
 
 /** how often a blocked coordinator looks at the clock, the stop hook and progress */

@@ -11,8 +11,9 @@ import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import { buildModel } from './factory.js';
 import type { ModelFactoryRef } from './factory.js';
-import { C, LevelWorker, PHASE_EXPAND, PHASE_QUIT } from './levelWorker.js';
-import type { HostMsg } from './levelWorker.js';
+import { C, PHASE_EXPAND, PHASE_QUIT } from './levelProtocol.js';
+import { LevelWorker } from './levelWorker.js';
+import type { HostMsg } from './levelProtocol.js';
 
 export interface WorkerInit {
   readonly ref: ModelFactoryRef;
