@@ -333,6 +333,11 @@ export class LevelSet {
     return this.table.byteLength;
   }
 
+  /** fingerprints recorded since the last clear() */
+  get count(): number {
+    return this.size;
+  }
+
   add(hi: number, lo: number): void {
     if ((this.size + 1) * 4 > (this.mask + 1) * 3) this.grow();
     if (this.insert(hi, lo)) this.size++;
