@@ -16,7 +16,7 @@
  *   on the unreduced model. If the model reports a state where symmetry is
  *   unsafe (Model.symmetrySafe), the run starts again without it.
  */
-import { collisionProbability, FingerprintSet, hashHi, hashLo, rawA, rawB } from './fingerprint.js';
+import { collisionProbability, finishHi, finishLo, FingerprintSet, rawA, rawB } from './fingerprint.js';
 import { CollapseArena } from './collapseArena.js';
 import { Column32, Column8 } from './growable.js';
 import { AmpleSelector, LevelSet } from './por.js';
@@ -45,7 +45,7 @@ function pathTo(s: Search, index: number): number[] {
 
 /**
  * Check the still-unviolated properties on a state with global index
- * `index`; with `succ`, only those whose read words the step changed
+ * `index`; with `succ`, only those whose read bytes the step changed
  * (explorer/successor.ts: the others hold, as they did on the parent).
  */
 function checkProps(s: Search, state: Uint8Array, index: number, succ?: Successors): void {
@@ -159,10 +159,12 @@ function run(model: Model, opts: ExploreOptions, symmetry: boolean, symmetryDrop
   const init = model.initialState();
   scratch.set(init);
   canon?.(scratch);
-  s.visited.add(hashHi(scratchW, 0, words), hashLo(scratchW, 0, words));
+  const sumA = rawA(scratchW, 0, words);
+  const sumB = rawB(scratchW, 0, words);
+  s.visited.add(finishHi(sumA), finishLo(sumB));
   s.parent.push(-1);
   s.action.push(-1);
-  cur.push(scratch, rawA(scratchW, 0, words), rawB(scratchW, 0, words));
+  cur.push(scratch, sumA, sumB);
   checkProps(s, scratch, 0);
 
   let depth = 0;
