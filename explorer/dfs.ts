@@ -19,58 +19,10 @@
  * canonicalising every state before it is hashed.
  */
 import { collisionProbability, hashHi, hashLo } from './fingerprint.js';
+import { FingerprintMap } from './fingerprintMap.js';
 import { AmpleSelector } from './por.js';
 import type { ExploreOptions, ExploreResult, Model, Property, Violation } from './types.js';
 import { NO_DEADLOCK } from './types.js';
-
-/** Fingerprints with the smallest depth each was expanded at: (hi, lo, depth) per slot, grown at 75%. */
-class DepthTable {
-  private t = new Uint32Array(3 << 12);
-  private mask = (1 << 12) - 1;
-  size = 0;
-
-  get bytes(): number {
-    return this.t.byteLength;
-  }
-
-  /** The stored depth, or -1 if absent. */
-  depthOf(hi: number, lo: number): number {
-    const t = this.t;
-    for (let i = hi & this.mask; ; i = (i + 1) & this.mask) {
-      const l = t[3 * i + 1]!;
-      if (l === 0) return -1;
-      if (l === lo && t[3 * i] === hi) return t[3 * i + 2]!;
-    }
-  }
-
-  /** Insert, or lower the stored depth. */
-  set(hi: number, lo: number, depth: number): void {
-    if ((this.size + 1) * 4 > (this.mask + 1) * 3) this.grow();
-    const t = this.t;
-    for (let i = hi & this.mask; ; i = (i + 1) & this.mask) {
-      const l = t[3 * i + 1]!;
-      if (l === 0) {
-        t[3 * i] = hi;
-        t[3 * i + 1] = lo; // never 0 (hashLo)
-        t[3 * i + 2] = depth;
-        this.size++;
-        return;
-      }
-      if (l === lo && t[3 * i] === hi) {
-        t[3 * i + 2] = depth;
-        return;
-      }
-    }
-  }
-
-  private grow(): void {
-    const old = this.t;
-    this.t = new Uint32Array(old.length * 2);
-    this.mask = (this.t.length / 3) - 1;
-    this.size = 0;
-    for (let i = 0; i < old.length; i += 3) if (old[i + 1] !== 0) this.set(old[i]!, old[i + 1]!, old[i + 2]!);
-  }
-}
 
 /** The DFS stack: per frame the state, its actions to take, the next one, and its fingerprint. */
 class Stack {
@@ -170,7 +122,7 @@ function run(model: Model, opts: ExploreOptions, symmetry: boolean, symmetryDrop
   const sb = model.stateBytes;
   const words = sb >>> 2;
   const width = Math.max(1, model.actionCount);
-  const visited = new DepthTable();
+  const visited = new FingerprintMap(); // fingerprint -> the smallest depth it was expanded at
   const stack = new Stack(sb, width);
   const sel = opts.por && model.por ? new AmpleSelector(model, opts.properties) : undefined;
   const canon = symmetry ? model.canonicalize!.bind(model) : undefined;
@@ -243,7 +195,7 @@ function run(model: Model, opts: ExploreOptions, symmetry: boolean, symmetryDrop
   {
     const hi = hashHi(scratchW, 0, words);
     const lo = hashLo(scratchW, 0, words);
-    visited.set(hi, lo, 0);
+    visited.lower(hi, lo, 0);
     check(scratch, () => []);
     push(hi, lo);
   }
@@ -269,13 +221,13 @@ function run(model: Model, opts: ExploreOptions, symmetry: boolean, symmetryDrop
     const hi = hashHi(scratchW, 0, words);
     const lo = hashLo(scratchW, 0, words);
     if (stack.reduced[d] && stack.has(hi, lo)) expandFully(d); // C3, stack proviso
-    const seen = visited.depthOf(hi, lo);
+    const seen = visited.get(hi, lo);
     if (seen >= 0 && (!depthAware || seen <= d + 1)) continue;
     if (d >= opts.maxDepth) {
       if (seen < 0) beyond = true; // a new state beyond the depth bound
       continue;
     }
-    visited.set(hi, lo, d + 1);
+    visited.lower(hi, lo, d + 1); // new, or met higher up than before
     stack.via[d] = a;
     if (seen < 0) check(scratch, () => Array.from(stack.via.subarray(0, d + 1)));
     push(hi, lo);

@@ -24,7 +24,7 @@
  * number of workers or the timing.
  */
 import { Column32 } from './growable.js';
-import { LevelCache } from './levelCache.js';
+import { FingerprintMap } from './fingerprintMap.js';
 import { AmpleSelector } from './por.js';
 import { INSERTED, OLD, OLD_THIS_LEVEL, SharedTable } from './sharedTable.js';
 import { Successors } from './successor.js';
@@ -70,8 +70,19 @@ export class LevelWorker {
 
   // this level's records: the successors this worker's chunks own (or owned)
   private readonly rec: Records;
-  /** the states of the level being built this worker met, and in which chunk first */
-  private readonly cache = new LevelCache();
+  /**
+   * This worker's memory of the level being built: each state of it the
+   * worker met (inserted, claimed or found there) and the smallest chunk
+   * it met it in. Most duplicate successors are states of that level (86%
+   * in open mode), and this private table (a few MB, no atomics) answers
+   * them without a probe into the shared table (tens of MB: a cache and
+   * TLB miss each). Exact: a state met at chunk c' has a slot tag <= c''s
+   * tag from then on (tags only go down, sharedTable.ts), so met again at
+   * chunk c >= c' the shared table would say OLD_THIS_LEVEL. Met at a
+   * smaller chunk (helping another's range, or the reversed-order test
+   * hook), the worker asks the shared table: it may have to claim.
+   */
+  private readonly cache = new FingerprintMap();
   private readonly recHi = new Column32();
   private readonly recLo = new Column32();
   private readonly recParent = new Column32();
@@ -243,11 +254,11 @@ export class LevelWorker {
     const hi = succ.hi;
     const lo = succ.lo;
     const c = this.tag - (this.lv.base >>> 0); // this chunk
-    const met = this.cache.chunkOf(hi, lo);
-    if (met >= 0 && met <= c) return true; // OLD_THIS_LEVEL, from memory (levelCache.ts)
+    const met = this.cache.get(hi, lo);
+    if (met >= 0 && met <= c) return true; // OLD_THIS_LEVEL, from memory (`cache`)
     const r = this.table.visit(hi, lo, this.tag, this.lv.base >>> 0);
     if (r === OLD) return false;
-    this.cache.note(hi, lo, c);
+    this.cache.lower(hi, lo, c);
     if (r === OLD_THIS_LEVEL) return true;
     if (r === INSERTED) this.inserted++;
     else Atomics.add(this.dropped, this.table.claimedFrom - this.lv.base, 1); // CLAIMED: its previous owner loses the record
