@@ -9,10 +9,15 @@
  * - open mode, 2 processes x 2 pages, up to 3 operations per actor, newest
  *   era, all invariants (the issue's open-mode benchmark);
  * - the whole catalogue on every era (the `pincow matrix` job);
- * - bench/stress.pincow on 5.10 and 6.1 (a dense multi-thread scenario).
+ * - bench/stress.pincow on 5.10 and 6.1 (a dense multi-thread scenario);
+ * - the engine's ceiling: the reference's toy model (bench/toyModel.ts),
+ *   with 64-byte states and with the open-mode state's size, explored by
+ *   the generic explorer directly: what the explorer costs per state
+ *   when the model costs nothing.
  *
  * `--json` prints one object per configuration and worker count;
- * `--quick` runs each measurement once (for smoke tests); `--runs N`.
+ * `--quick` runs each measurement once (for smoke tests); `--runs N`;
+ * `--only TEXT` runs the configurations whose name contains TEXT.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,10 +26,15 @@ import type { CheckOptions } from '../api/check.js';
 import { openScenario } from '../api/explore.js';
 import { INVARIANT_NAMES } from '../invariants/index.js';
 import { ERAS, kernelOfEra, resolveKernels } from '../model/kernels.js';
+import { MmModel } from '../model/mmModel.js';
 import type { Kernel } from '../model/kernels.js';
 import { catalogNames, compileText, loadScenario, packageRoot } from '../scenario/catalog.js';
 import type { LoadedScenario } from '../scenario/catalog.js';
 import { openSpec } from '../scenario/open.js';
+import { exploreParallel } from '../explorer/parallel.js';
+import { explore, exploreOptions } from '../explorer/bfs.js';
+import { toyModel } from './toyModel.js';
+import type { ToyArgs } from './toyModel.js';
 
 interface Figure {
   config: string;
@@ -50,6 +60,8 @@ interface Job {
   readonly config: string;
   readonly cells: readonly { readonly s: LoadedScenario; readonly k: Kernel }[];
   readonly invariants?: readonly string[];
+  /** instead of cells: the toy model (bench/toyModel.ts), explored without check() */
+  readonly toy?: ToyArgs;
 }
 
 interface Sample {
@@ -62,8 +74,23 @@ interface Sample {
   symmetry: boolean;
 }
 
+/** One run of the toy model: the explorer itself, one thread or `workers` (worker threads rebuild it from its factory). */
+function runToy(args: ToyArgs, o: CheckOptions): Sample {
+  const workers = o.workers ?? 1;
+  const factory = { module: new URL('./toyModel.js', import.meta.url).href, exportName: 'buildToyModel', args };
+  const t0 = performance.now();
+  const model = toyModel(args);
+  // as api/engine.ts: one worker is the one-thread BFS
+  const r = workers > 1 ? exploreParallel(model, { ...exploreOptions({}), workers, factory, shard: undefined }) : explore(model, exploreOptions({}));
+  return {
+    states: r.stats.states, transitions: r.stats.transitions, seconds: (performance.now() - t0) / 1000,
+    bytes: r.stats.bytesPerState, exhausted: r.end === 'exhausted', por: false, symmetry: false,
+  };
+}
+
 /** One run of a job: every cell checked, figures summed (bytes/state: the largest cell's). */
 function runJob(job: Job, o: CheckOptions): Sample {
+  if (job.toy) return runToy(job.toy, o);
   const acc: Sample = { states: 0, transitions: 0, seconds: 0, bytes: 0, exhausted: true, por: false, symmetry: false };
   let largest = 0;
   for (const { s, k } of job.cells) {
@@ -106,11 +133,17 @@ function jobs(): Job[] {
     const s = compileText(readFileSync(join(packageRoot(), file), 'utf8'), file, false);
     return { config: `${s.name} on ${k}`, cells: [{ s, k: resolveKernels(k)[0]! }] };
   };
+  // the reference's toy (4 threads x 3 racy increments: 2,986,377 states), padded to `bytes`
+  const toy = (bytes: number): Job => ({
+    config: `engine ceiling: toy model (checker-anchors 5.4), ${bytes}-byte states`, cells: [], toy: { threads: 4, increments: 3, bytes },
+  });
   return [
     { config: `${open.name} on ${newest.label} (all invariants)`, cells: [{ s: open, k: newest }], invariants: INVARIANT_NAMES },
     { config: 'catalogue on E0-E9', cells: catalogNames().flatMap((n) => ERAS.map((e) => ({ s: loadScenario(n), k: kernelOfEra(e) }))) },
     stress('5.10'),
     stress('6.1'),
+    toy(64),
+    toy(new MmModel(open.cfg, newest).stateBytes),
   ];
 }
 
@@ -119,8 +152,10 @@ function main(): void {
   const json = argv.includes('--json');
   const runsAt = argv.indexOf('--runs');
   const runs = argv.includes('--quick') ? 1 : runsAt >= 0 ? Math.max(1, Number(argv[runsAt + 1]) || 3) : 3;
+  const onlyAt = argv.indexOf('--only');
+  const only = onlyAt >= 0 ? (argv[onlyAt + 1] ?? '') : '';
   const figures: Figure[] = [];
-  for (const job of jobs()) {
+  for (const job of jobs().filter((j) => j.config.includes(only))) {
     process.stderr.write(`bench: ${job.config} ...\n`);
     const full = runJob(job, { por: false, symmetry: false }).states;
     for (const workers of [1, 2]) {
