@@ -5,17 +5,25 @@
  * coordinating thread itself.
  *
  * - EXPAND: take chunks of the frontier (a shared counter hands them out),
- *   generate every successor, visit it in the shared table with the
- *   chunk's tag (sharedTable.ts), and record the ones this chunk now owns
- *   (state bytes, parent position, action) in a private arena.
- *   A chunk that claims a state from a later chunk counts one record
- *   `dropped` for that chunk; so once every chunk is expanded, the
- *   coordinator knows each chunk's kept records (recorded - dropped)
- *   and turns them into offsets, without another pass.
- * - PLACE: copy the kept records — those whose slot still carries the
- *   chunk's tag — to the next level at chunk offset + rank, and turn the
- *   violations found on them (properties are checked as a record is made)
- *   into positions, keeping per property the smallest (an atomic min):
+ *   decode their blocks (explorer/levelBlocks.ts), generate every
+ *   successor, visit it in the shared table with the chunk's tag
+ *   (sharedTable.ts), and append the ones this chunk now owns to the
+ *   chunk's blocks (delta-encoded, a block every lv.blockRecords records)
+ *   in this worker's arena for the next level: a SharedArrayBuffer the
+ *   next level is read from in place by every participant (no copy). The
+ *   parent position and action of each go to private columns. A chunk
+ *   that claims a state from a later chunk counts one record `dropped`
+ *   for that chunk; so once every chunk is expanded, the coordinator
+ *   knows each chunk's kept records (recorded - dropped) and blocks, and
+ *   turns them into positions and block numbers, without another pass.
+ * - PLACE: enter each chunk's blocks in the next level's block table
+ *   (arena, bytes, kept records), and its kept records' parents and
+ *   actions at chunk position + rank; a record a smaller chunk claimed
+ *   (its slot no longer carries the chunk's tag) is marked dead in its
+ *   block: it keeps its place, since the next record is encoded against
+ *   it, but it is no state of the level (claims are rare). The violations
+ *   found on kept records (properties are checked as a record is made)
+ *   become positions, keeping per property the smallest (an atomic min):
  *   the first violating state in BFS order.
  *
  * Next-level order is thus by chunk, then by discovery within the chunk:
@@ -23,78 +31,83 @@
  * exactly the order of the one-thread BFS (explorer/bfs.ts), whatever the
  * number of workers or the timing.
  */
-import { Column32 } from './growable.js';
-import { FingerprintMap } from './fingerprintMap.js';
+import { finishHi, finishLo } from './fingerprint.js';
+import { Column32, Column8 } from './growable.js';
+import { BlockDecoder, BlockEncoder, markDead } from './levelBlocks.js';
 import { AmpleSelector } from './por.js';
 import { INSERTED, OLD, OLD_THIS_LEVEL, SharedTable } from './sharedTable.js';
 import { Successors } from './successor.js';
 import type { Model, Property } from './types.js';
-import { atomicMin, C, FOUND_EARLIER, PHASE_EXPAND, PHASE_PLACE, rangeStart, recordWords } from './levelProtocol.js';
+import { actionView, atomicMin, C, FOUND_EARLIER, PHASE_EXPAND, PHASE_PLACE, rangeStart, rehashShare, succView } from './levelProtocol.js';
 import type { HostMsg, LevelMsg } from './levelProtocol.js';
 
-/** A growable arena of frontier records (recordWords), copied in as 32-bit words. */
-class Records {
-  words = new Uint32Array(1024);
-  count = 0;
-  constructor(readonly width: number) {} // in words, the two sums included
-  push(src: Uint32Array, sumA: number, sumB: number): void {
-    const w = this.width;
-    if ((this.count + 1) * w > this.words.length) {
-      const bigger = new Uint32Array(Math.max((this.count + 1) * w, this.words.length * 2));
-      bigger.set(this.words.subarray(0, this.count * w));
-      this.words = bigger;
+/** A growable column of byte offsets (64-bit floats: an arena may pass 2 GiB). */
+class Offsets {
+  data = new Float64Array(256);
+  length = 0;
+  push(x: number): void {
+    if (this.length === this.data.length) {
+      const d = new Float64Array(this.data.length * 2);
+      d.set(this.data);
+      this.data = d;
     }
-    const at = this.count * w;
-    for (let k = 0; k < w - 2; k++) this.words[at + k] = src[k]!;
-    this.words[at + w - 2] = sumA;
-    this.words[at + w - 1] = sumB;
-    this.count++;
+    this.data[this.length++] = x;
   }
 }
 
 export class LevelWorker {
   private table!: SharedTable;
   private lv!: LevelMsg;
-  private frontier!: Uint32Array;
-  private succ!: Int32Array;
+  /** the frontier's arenas (lv.arenas) as bytes */
+  private arenas: Uint8Array[] = [];
+  private succ!: Uint8Array | Uint16Array | Int32Array;
   private counts!: Int32Array;
   private dropped!: Int32Array;
-  private nextStates!: Uint32Array;
   private nextParent!: Int32Array;
-  private nextAction!: Int32Array;
+  private nextAction!: Uint8Array | Int32Array;
+  private nextFirstBlock!: Int32Array;
+  private nextBlockKept!: Int32Array;
+  private nextBlockArena!: Int32Array;
+  private nextBlockStart!: Float64Array;
+  private nextBlockEnd!: Float64Array;
 
   private readonly words: number;
   /** successor pipeline: canonical form, incremental fingerprint, which properties to check (successor.ts) */
   private readonly succs: Successors;
   private readonly enabled: Int32Array;
 
-  // this level's records: the successors this worker's chunks own (or owned)
-  private readonly rec: Records;
-  /**
-   * This worker's memory of the level being built: each state of it the
-   * worker met (inserted, claimed or found there) and the smallest chunk
-   * it met it in. Most duplicate successors are states of that level (86%
-   * in open mode), and this private table (a few MB, no atomics) answers
-   * them without a probe into the shared table (tens of MB: a cache and
-   * TLB miss each). Exact: a state met at chunk c' has a slot tag <= c''s
-   * tag from then on (tags only go down, sharedTable.ts), so met again at
-   * chunk c >= c' the shared table would say OLD_THIS_LEVEL. Met at a
-   * smaller chunk (helping another's range, or the reversed-order test
-   * hook), the worker asks the shared table: it may have to claim.
-   */
-  private readonly cache = new FingerprintMap();
-  private readonly recHi = new Column32();
-  private readonly recLo = new Column32();
+  // this level's records: the successors this worker's chunks own (or
+  // owned), in blocks in `enc`, parent and action in columns. Two arenas
+  // over SharedArrayBuffers, one for the levels of each parity: the level
+  // written while expanding level L (L + 1) is read in place by every
+  // participant while expanding L + 1, when this worker writes L + 2 into
+  // the other arena; L's arena is free again by then.
+  private readonly encoders: readonly [BlockEncoder, BlockEncoder];
+  private enc: BlockEncoder;
+  /** per parity, the arena last told to `onArena` */
+  private readonly told: [ArrayBufferLike | undefined, ArrayBufferLike | undefined] = [undefined, undefined];
+  /** told of an arena this worker allocated (a worker thread posts it to the coordinator: levelProtocol.ts ArenaMsg) */
+  onArena: ((parity: number, buf: SharedArrayBuffer) => void) | undefined;
+  private readonly dec: BlockDecoder;
+  private recCount = 0;
   private readonly recParent = new Column32();
-  private readonly recAction = new Column32();
-  /** per record, maskWords words: the properties it violates */
+  /** a byte per record when the model has at most 256 actions */
+  private readonly recAction: Column8 | Column32;
+  /** the records that violate a property (rare): record number, then maskWords words of property bits */
   private readonly recViol = new Column32();
   private readonly maskWords: number;
+  private readonly mask: Int32Array;
   /** per property: violated in an earlier level, or already seen failing by this worker this level */
   private readonly seen: Uint8Array;
-  /** the chunks this worker expanded this level: chunk id, first record */
+  /** the chunks this worker expanded this level: chunk id, first record, first byte of its blocks in `enc`, first entry of blockStarts */
   private readonly myChunks = new Column32();
   private readonly myStarts = new Column32();
+  private readonly myBytes = new Offsets();
+  private readonly myBlocks = new Column32();
+  /** where each block begins in `enc` (a chunk's records go to blocks of lv.blockRecords) */
+  private readonly blockStarts = new Offsets();
+  /** records of the chunk being expanded */
+  private chunkRecords = 0;
 
   /** test hook: hand out chunks last first (results must not change) */
   reverseChunks = false;
@@ -129,36 +142,71 @@ export class LevelWorker {
     this.words = model.stateBytes >>> 2;
     this.succs = new Successors(model, properties, sym);
     this.enabled = new Int32Array(Math.max(1, model.actionCount));
-    this.rec = new Records(recordWords(model.stateBytes));
+    const shared = (n: number): Uint8Array => new Uint8Array(new SharedArrayBuffer(n));
+    this.encoders = [new BlockEncoder(model.stateBytes, 4096, shared), new BlockEncoder(model.stateBytes, 4096, shared)];
+    this.enc = this.encoders[1];
+    this.dec = new BlockDecoder(model.stateBytes);
+    this.recAction = model.actionCount <= 256 ? new Column8() : new Column32();
     this.maskWords = Math.ceil(properties.length / 32);
+    this.mask = new Int32Array(this.maskWords);
     this.seen = new Uint8Array(properties.length);
   }
 
   receive(m: HostMsg): void {
     if (m.kind === 'table') {
       this.table = new SharedTable(m.buf);
+    } else if (m.kind === 'rehash') {
+      this.rehashing = { into: new SharedTable(m.buf), spill: new Uint32Array(m.spill) };
     } else if (m.kind === 'level') {
       this.lv = m;
-      this.frontier = new Uint32Array(m.frontier);
-      this.succ = new Int32Array(m.succ);
+      this.arenas = m.arenas.map((b) => new Uint8Array(b));
+      this.succ = succView(m.succ, this.model.actionCount);
       this.counts = new Int32Array(m.counts);
       this.dropped = new Int32Array(m.dropped);
     } else {
-      this.nextStates = new Uint32Array(m.states);
       this.nextParent = new Int32Array(m.parent);
-      this.nextAction = new Int32Array(m.action);
+      this.nextAction = actionView(m.action, this.model.actionCount);
+      this.nextFirstBlock = m.firstBlock;
+      this.nextBlockKept = new Int32Array(m.blockKept);
+      this.nextBlockArena = new Int32Array(m.blockArena);
+      this.nextBlockStart = new Float64Array(m.blockStart);
+      this.nextBlockEnd = new Float64Array(m.blockEnd);
     }
+  }
+
+  /** The arena this worker writes the levels of `parity` into (its blocks' `arenas` entry is this worker's index). */
+  arena(parity: number): SharedArrayBuffer {
+    return this.encoderOf(parity).bytes.buffer as SharedArrayBuffer;
+  }
+
+  private encoderOf(parity: number): BlockEncoder {
+    return (parity & 1) === 0 ? this.encoders[0] : this.encoders[1];
+  }
+
+  /** the growth being rehashed (a 'rehash' message), until the new table arrives */
+  private rehashing: { readonly into: SharedTable; readonly spill: Uint32Array } | undefined;
+
+  /** Take parts of the growth's rehash (parked, explorer/parallelWorker.ts) from this worker's table into the new one. */
+  rehash(): void {
+    const r = this.rehashing;
+    if (!r) throw new Error('pincow internal error: asked to rehash with no new table');
+    rehashShare(this.ctl, this.table, r.into, r.spill);
+    this.rehashing = undefined;
   }
 
   /** Bytes this worker holds privately (for bytes/state). */
   get privateBytes(): number {
-    const cols = this.recHi.data.byteLength + this.recLo.data.byteLength + this.recParent.data.byteLength + this.recAction.data.byteLength + this.recViol.data.byteLength;
-    return this.rec.words.byteLength + cols + this.cache.bytes;
+    const cols = this.recParent.data.byteLength + this.recAction.data.byteLength + this.recViol.data.byteLength
+      + this.myChunks.data.byteLength + this.myStarts.data.byteLength + this.myBytes.data.byteLength
+      + this.myBlocks.data.byteLength + this.blockStarts.data.byteLength;
+    return this.encoders[0].capacity + this.encoders[1].capacity + this.dec.bytes + cols;
   }
 
   run(phase: number, boundary: () => boolean): void {
     if (phase === PHASE_EXPAND) this.expand(boundary);
     else if (phase === PHASE_PLACE) this.place();
+    // What this worker holds now (its buffers only grow: the last value is its peak), read by the coordinator.
+    Atomics.store(this.ctl, C.PRIV + this.index, Math.ceil(this.privateBytes / 1024));
   }
 
   /**
@@ -166,10 +214,11 @@ export class LevelWorker {
    * chunk: grow the table, park, stop) says to stop.
    */
   private expand(boundary: () => boolean): void {
-    this.cache.clear();
-    this.rec.count = 0;
-    this.recHi.length = this.recLo.length = this.recParent.length = this.recAction.length = 0;
-    this.myChunks.length = this.myStarts.length = 0;
+    this.enc = this.encoderOf(this.lv.level + 1);
+    this.enc.clear();
+    this.recCount = 0;
+    this.recParent.length = this.recAction.length = 0;
+    this.myChunks.length = this.myStarts.length = this.myBytes.length = this.myBlocks.length = this.blockStarts.length = 0;
     this.recViol.length = 0;
     this.resetSeen();
     const n = this.lv.nChunks;
@@ -196,49 +245,70 @@ export class LevelWorker {
       Atomics.add(this.ctl, C.FULL, st.fullStates - this.reported.full);
       this.reported = { ample: st.ampleStates, full: st.fullStates };
     }
+    const parity = (this.lv.level + 1) & 1;
+    const buf = this.enc.bytes.buffer;
+    if (this.recCount > 0 && buf !== this.told[parity]) {
+      this.told[parity] = buf;
+      this.onArena?.(parity, buf as SharedArrayBuffer);
+    }
   }
 
-  /** Expand one chunk; returns how many states it inserted into the table. */
+  /** Expand one chunk (a run of blocks); returns how many states it inserted into the table. */
   private expandChunk(c: number): number {
-    const { model, lv, words, enabled, chosen, sel } = this;
-    const from = c * lv.chunkSize;
-    const to = Math.min(lv.count, from + lv.chunkSize);
+    const { lv, dec } = this;
     this.tag = (lv.base + c) >>> 0;
     this.myChunks.push(c);
-    this.myStarts.push(this.rec.count);
+    this.myStarts.push(this.recCount);
+    this.myBytes.push(this.enc.length);
+    this.myBlocks.push(this.blockStarts.length);
+    this.chunkRecords = 0;
     this.inserted = 0;
     this.beyond = 0;
-    for (let i = from; i < to; i++) {
-      const cur = this.succs.beginWords(this.frontier, i * (words + 2), true);
-      const n = model.enabled(cur, enabled);
-      this.takes = 0;
-      if (n === 0 && this.deadlock && !model.isFinal(cur)) atomicMin(this.ctl, C.DEADLOCK, i);
-      if (this.safe && n > 0 && !this.safe(cur)) {
-        // symmetry is unsafe here: the coordinator starts again without it
-        Atomics.store(this.ctl, C.UNSAFE, 1);
-        Atomics.store(this.ctl, C.STOP, 1);
-        break;
+    let i = lv.chunkPos[c]!;
+    blocks: for (let b = lv.chunkBlock[c]!; b < lv.chunkBlock[c + 1]!; b++) {
+      dec.begin(this.arenas[lv.blockArena[b]!]!, lv.blockStart[b]!, lv.blockEnd[b]!);
+      while (dec.next()) {
+        if (dec.dead) continue; // claimed by a smaller chunk of the level before: not a state of this level
+        if (!this.expandState(i++)) break blocks;
       }
-      if (sel && n > 1) {
-        // the same order of takes as explorer/bfs.ts: the ample set, then (C3 proviso) the rest
-        const k = sel.choose(cur, enabled, n, chosen);
-        let fresh = true;
-        for (let j = 0; j < k; j++) fresh = this.take(i, chosen[j]!, true) && fresh;
-        if (k < n && !fresh) {
-          sel.countFull();
-          for (let j = 0; j < n; j++) {
-            const a = enabled[j]!;
-            if (!chosen.subarray(0, k).includes(a)) this.take(i, a, true);
-          }
-        }
-      } else {
-        for (let j = 0; j < n; j++) this.take(i, enabled[j]!, false);
-      }
-      this.succ[i] = this.takes;
     }
     if (this.beyond) Atomics.add(this.ctl, C.BEYOND, this.beyond);
-    this.counts[c] = this.rec.count - this.myStarts.data[this.myStarts.length - 1]!;
+    this.counts[c] = this.recCount - this.myStarts.data[this.myStarts.length - 1]!;
     return this.inserted;
+  }
+
+  /** Expand frontier state i (the decoder's current record); false if symmetry turned out unsafe (stop). */
+  private expandState(i: number): boolean {
+    const { model, enabled, chosen, sel } = this;
+    // begin() copies the state with a memcpy (beginWords copies word by word)
+    const rec = this.dec.cur;
+    const cur = this.succs.begin(this.dec.state, rec[this.words]! | 0, rec[this.words + 1]! | 0);
+    const n = model.enabled(cur, enabled);
+    this.takes = 0;
+    if (n === 0 && this.deadlock && !model.isFinal(cur)) atomicMin(this.ctl, C.DEADLOCK, i);
+    if (this.safe && n > 0 && !this.safe(cur)) {
+      // symmetry is unsafe here: the coordinator starts again without it
+      Atomics.store(this.ctl, C.UNSAFE, 1);
+      Atomics.store(this.ctl, C.STOP, 1);
+      return false;
+    }
+    if (sel && n > 1) {
+      // the same order of takes as explorer/bfs.ts: the ample set, then (C3 proviso) the rest
+      const k = sel.choose(cur, enabled, n, chosen);
+      let fresh = true;
+      for (let j = 0; j < k; j++) fresh = this.take(i, chosen[j]!, true) && fresh;
+      if (k < n && !fresh) {
+        sel.countFull();
+        for (let j = 0; j < n; j++) {
+          const a = enabled[j]!;
+          if (!chosen.subarray(0, k).includes(a)) this.take(i, a, true);
+        }
+      }
+    } else {
+      for (let j = 0; j < n; j++) this.take(i, enabled[j]!, false);
+    }
+    this.succ[i] = this.takes;
+    return true;
   }
 
   /**
@@ -251,14 +321,11 @@ export class LevelWorker {
     // after choose(): the successor its visibility test computed, if any
     succ.make(a, chose ? this.sel!.successorOf(a) : undefined);
     this.takes++;
-    const hi = succ.hi;
-    const lo = succ.lo;
-    const c = this.tag - (this.lv.base >>> 0); // this chunk
-    const met = this.cache.get(hi, lo);
-    if (met >= 0 && met <= c) return true; // OLD_THIS_LEVEL, from memory (`cache`)
-    const r = this.table.visit(hi, lo, this.tag, this.lv.base >>> 0);
+    // No private cache of the level's states in front of the shared table
+    // (as explorer/bfs.ts has): one (a FingerprintMap per worker, 3 MB each
+    // on the benchmark, 3.4 bytes per state for two) measured no faster.
+    const r = this.table.visit(succ.hi, succ.lo, this.tag, this.lv.base >>> 0);
     if (r === OLD) return false;
-    this.cache.lower(hi, lo, c);
     if (r === OLD_THIS_LEVEL) return true;
     if (r === INSERTED) this.inserted++;
     else Atomics.add(this.dropped, this.table.claimedFrom - this.lv.base, 1); // CLAIMED: its previous owner loses the record
@@ -267,12 +334,14 @@ export class LevelWorker {
       return true;
     }
     // INSERTED or CLAIMED: this chunk owns it, for now
-    this.rec.push(succ.outW, succ.outA, succ.outB);
-    this.recHi.push(hi);
-    this.recLo.push(lo);
+    if (this.chunkRecords++ % this.lv.blockRecords === 0) {
+      this.enc.beginBlock();
+      this.blockStarts.push(this.enc.length);
+    }
+    this.enc.push(succ.outW);
     this.recParent.push(i);
     this.recAction.push(a);
-    this.checkProperties(succ.out);
+    this.checkProperties(succ.out, this.recCount++);
     return true;
   }
 
@@ -282,60 +351,108 @@ export class LevelWorker {
   }
 
   /**
-   * The properties on a new record, while its bytes are at hand: the
-   * violated ones as a bit mask per record, turned into positions by
-   * PLACE if the record is kept. A worker's chunks come in increasing
+   * The properties on a new record (number r), while its bytes are at
+   * hand: the violated ones noted with the record, turned into positions
+   * by PLACE if the record is kept. A worker's chunks come in increasing
    * order, so once it has seen a property fail this level, its later
    * records cannot be the first violation and the property is not
    * checked again (if the record that failed is claimed by a smaller
    * chunk, that chunk's copy fails too, further ahead).
    */
-  private checkProperties(state: Uint8Array): void {
-    const { properties, seen } = this;
+  private checkProperties(state: Uint8Array, r: number): void {
+    const { properties, seen, mask } = this;
     const mw = this.maskWords;
+    let any = 0;
     for (let w = 0; w < mw; w++) {
-      let mask = 0;
+      let m = 0;
       const end = Math.min(properties.length, (w + 1) * 32);
       for (let p = w * 32; p < end; p++) {
         // unchanged reads: it holds, as on the parent (successor.ts)
         if (seen[p] || !this.succs.mustCheck(p) || properties[p]!.holds(state)) continue;
-        mask |= 1 << (p & 31);
+        m |= 1 << (p & 31);
         if (!this.reverseChunks) seen[p] = 1; // (last first: every chunk is lower than the one before)
       }
-      this.recViol.push(mask);
+      mask[w] = m;
+      any |= m;
+    }
+    if (any === 0) return;
+    this.recViol.push(r);
+    for (let w = 0; w < mw; w++) this.recViol.push(mask[w]!);
+  }
+
+  /**
+   * PLACE: for each chunk this worker expanded, its blocks into the next
+   * level's block table (they stay where they are, in this worker's
+   * arena), its kept records' parents and actions at their positions,
+   * their violations to positions.
+   */
+  private place(): void {
+    const { dec, enc, table } = this;
+    const words = this.words;
+    const chunks = this.myChunks.length;
+    const viol = this.recViol.data;
+    const violEnd = this.recViol.length;
+    const stride = 1 + this.maskWords;
+    const per = this.lv.blockRecords;
+    const starts = this.blockStarts.data;
+    let v = 0; // the next entry of recViol (records come in increasing order, as the chunks here)
+    for (let m = 0; m < chunks; m++) {
+      const c = this.myChunks.data[m]!;
+      const r0 = this.myStarts.data[m]!;
+      const r1 = m + 1 < chunks ? this.myStarts.data[m + 1]! : this.recCount;
+      const b1 = m + 1 < chunks ? this.myBytes.data[m + 1]! : enc.length;
+      const s0 = this.myBlocks.data[m]!;
+      const s1 = m + 1 < chunks ? this.myBlocks.data[m + 1]! : this.blockStarts.length;
+      const tag = (this.lv.base + c) >>> 0;
+      const first = this.nextFirstBlock[c]! - s0; // + k: block k's entry in the next level's table
+      let pos = this.counts[c]!;
+      for (let k = s0; k < s1; k++) {
+        this.nextBlockArena[first + k] = this.index;
+        this.nextBlockStart[first + k] = starts[k]!;
+        this.nextBlockEnd[first + k] = k + 1 < s1 ? starts[k + 1]! : b1;
+      }
+      if (this.dropped[c] === 0) {
+        // Claims are rare: a chunk nobody took a state from keeps every
+        // record, and skips the table look-ups (a cache miss each in a big table).
+        for (let r = r0; r < r1; r++) this.keep(r, pos + r - r0);
+        for (; v < violEnd && viol[v]! < r1; v += stride) this.violated(v, pos + viol[v]! - r0);
+        for (let k = s0; k < s1; k++) this.nextBlockKept[first + k] = Math.min(per, r1 - r0 - (k - s0) * per);
+      } else {
+        // Which records are still this chunk's: decode the blocks for their
+        // fingerprints; the others are marked dead where they are.
+        let r = r0;
+        for (let k = s0; k < s1; k++) {
+          dec.begin(enc.bytes, starts[k]!, k + 1 < s1 ? starts[k + 1]! : b1);
+          let kept = 0;
+          for (; dec.next(); r++) {
+            const mine = table.tagOf(finishHi(dec.cur[words]! | 0), finishLo(dec.cur[words + 1]! | 0)) === tag;
+            if (!mine) markDead(enc.bytes, dec.header);
+            else this.keep(r, pos + kept);
+            if (v < violEnd && viol[v] === r) {
+              if (mine) this.violated(v, pos + kept);
+              v += stride;
+            }
+            if (mine) kept++;
+          }
+          pos += kept;
+          this.nextBlockKept[first + k] = kept;
+        }
+      }
     }
   }
 
-  /** PLACE: kept records to the next level at their chunk's offset; their violations to positions. */
-  private place(): void {
-    const { viol } = this;
-    const words = this.words + 2; // records with their sums
+  /** Record r is the state at `pos` of the next level. */
+  private keep(r: number, pos: number): void {
+    this.nextParent[pos] = this.recParent.data[r]!;
+    this.nextAction[pos] = this.recAction.data[r]!;
+  }
+
+  /** The properties of recViol entry v are violated at `pos`. */
+  private violated(v: number, pos: number): void {
     const mw = this.maskWords;
-    const total = this.rec.count;
-    const src = this.rec.words;
-    const dst = this.nextStates;
-    for (let m = 0; m < this.myChunks.length; m++) {
-      const c = this.myChunks.data[m]!;
-      const end = m + 1 < this.myChunks.length ? this.myStarts.data[m + 1]! : total;
-      const tag = (this.lv.base + c) >>> 0;
-      // Claims are rare: a chunk nobody took a state from keeps every
-      // record, and skips the table look-up (a cache miss in a big table).
-      const check = this.dropped[c] !== 0;
-      let pos = this.counts[c]!;
-      for (let r = this.myStarts.data[m]!; r < end; r++) {
-        if (check && this.table.tagOf(this.recHi.data[r]! >>> 0, this.recLo.data[r]! >>> 0) !== tag) continue; // claimed by a smaller chunk
-        const from = r * words;
-        const to = pos * words;
-        for (let k = 0; k < words; k++) dst[to + k] = src[from + k]!;
-        this.nextParent[pos] = this.recParent.data[r]!;
-        this.nextAction[pos] = this.recAction.data[r]!;
-        for (let w = 0; w < mw; w++) {
-          const mask = this.recViol.data[r * mw + w]!;
-          if (mask === 0) continue;
-          for (let b = 0; b < 32; b++) if (mask & (1 << b)) atomicMin(viol, w * 32 + b, pos);
-        }
-        pos++;
-      }
+    for (let w = 0; w < mw; w++) {
+      const mask = this.recViol.data[v + 1 + w]!;
+      for (let b = 0; b < 32; b++) if (mask & (1 << b)) atomicMin(this.viol, w * 32 + b, pos);
     }
   }
 }

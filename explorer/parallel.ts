@@ -22,6 +22,24 @@
  * transition counts are those of explore(), whatever the worker count.
  * Runs stopped by a resource bound stop at a chunk boundary instead.
  *
+ * Memory (issue #4: 28 bytes per state on two workers in open mode, of
+ * which the shared table 18 and the paths' columns 5): a level's states
+ * are not kept whole (192 bytes each with their fingerprint sums) but
+ * delta-encoded (explorer/levelBlocks.ts, ~14 bytes each), in blocks
+ * that each participant writes into an arena of its own, a
+ * SharedArrayBuffer, as it expands its chunks; the next level is read
+ * from those arenas in place (levelWorker.ts). A chunk's successors go
+ * to blocks of `blockRecords` records, and a chunk of the next level is
+ * a run of whole blocks (a block is decoded from its start), of about
+ * the chunk size the level calls for (chunksOf). What makes the search
+ * deterministic survives this cut: chunk c of a level is still the
+ * states at consecutive positions, after those of chunk c - 1, and has
+ * tag base + c, so a smaller tag still means an earlier discoverer in
+ * frontier order (sharedTable.ts); and a chunk whose record was claimed
+ * by a smaller chunk marks it dead in its block (levelWorker.ts PLACE),
+ * so each state of the level is the live record of exactly one block,
+ * its first discoverer's, at the position the one-thread BFS gives it.
+ *
  * Sharding: after the prefix levels, the frontier of one level (the
  * `depth` of the ShardSpec, else the first level holding at least
  * SHARD_MIN_PER_SHARD states per shard) is cut: this shard keeps the
@@ -33,7 +51,8 @@
  */
 import { collisionProbability, finishHi, finishLo, rawA, rawB } from './fingerprint.js';
 import type { ModelFactoryRef } from './factory.js';
-import { C, FOUND_EARLIER, NONE, PHASE_EXPAND, PHASE_PLACE, rangeStart, recordWords } from './levelProtocol.js';
+import { actionBytes, actionView, C, FOUND_EARLIER, NONE, PHASE_EXPAND, PHASE_PLACE, rangeStart, succBytes, succView } from './levelProtocol.js';
+import { BlockDecoder, BlockEncoder, ENTRY_SLACK } from './levelBlocks.js';
 import type { HostMsg } from './levelProtocol.js';
 import { SharedTable, tableBuffer } from './sharedTable.js';
 import type { ExploreOptions, ExploreResult, Model, StopReason, Violation } from './types.js';
@@ -79,9 +98,13 @@ export interface ParallelResult extends ExploreResult {
   readonly shard: ShardCut | undefined;
 }
 
-const INITIAL_SLOTS = 1 << 14;
+/** the shared table's first size and growth factor: those of the one-thread visited set (fingerprint.ts FingerprintSet) */
+const INITIAL_SLOTS = 1 << 12;
+const GROWTH = 1.5;
 const MAX_LOAD = 0.75;
 const MAX_CHUNK = 512;
+/** the fewest records per block of the next level (levelProtocol.ts blockRecords) */
+const MIN_BLOCK = 32;
 /**
  * Levels smaller than this are expanded by the coordinating thread itself:
  * handing a level to the workers costs two wake-ups per worker (a
@@ -95,9 +118,106 @@ export const SPAWN_AT = 128;
 
 export type Stop = StopReason | 'states' | 'seconds';
 
+/** What a level keeps for the paths to its states. */
 interface Level {
   readonly parent: Int32Array;
-  readonly action: Int32Array;
+  /** a byte per state when the model has at most 256 actions (levelProtocol.ts actionView) */
+  readonly action: Uint8Array | Int32Array;
+}
+
+/**
+ * A level's states: blocks of encoded records (levelBlocks.ts) in the
+ * arenas of the participants that wrote them (levelWorker.ts), in the
+ * order of the chunks of the level before that wrote them.
+ */
+interface Frontier {
+  readonly arenas: readonly SharedArrayBuffer[];
+  /** per block: its arena (an index into `arenas`), first byte and end (64-bit floats: an arena may pass 2 GiB) */
+  readonly blockArena: Int32Array;
+  readonly blockStart: Float64Array;
+  readonly blockEnd: Float64Array;
+  /** states of block b (its records that are not dead) */
+  readonly kept: Int32Array;
+  readonly count: number;
+  /** bytes this thread allocated for it (the initial state, a shard's cut); the workers count their own arenas */
+  readonly ownBytes: number;
+}
+
+/** A level cut into chunks: runs of whole blocks (levelProtocol.ts LevelMsg). */
+interface Chunks {
+  readonly n: number;
+  readonly chunkBlock: Int32Array;
+  readonly chunkPos: Int32Array;
+  /** states of the largest chunk */
+  readonly largest: number;
+}
+
+/**
+ * Cut a frontier into chunks of about `target` states: runs of whole
+ * blocks (a block is decoded from its start), each closed at the block
+ * boundary nearest to `target` states (blocks hold up to about a target
+ * each: closing only past it made chunks of two blocks, twice the
+ * target, and the workers waited longer for the last chunk of a phase).
+ * Any cut into runs of
+ * consecutive positions keeps the search deterministic (the tags follow
+ * the positions: sharedTable.ts).
+ */
+function chunksOf(f: Frontier, target: number): Chunks {
+  const nBlocks = f.kept.length;
+  const block = [0];
+  const pos = [0];
+  let held = 0;
+  let at = 0;
+  let largest = 0;
+  for (let b = 0; b < nBlocks; b++) {
+    const k = f.kept[b]!;
+    if (held > 0 && held + k - target > target - held) {
+      // closer to the target without block b than with it
+      block.push(b);
+      pos.push(at);
+      largest = Math.max(largest, held);
+      held = 0;
+    }
+    held += k;
+    at += k;
+  }
+  block.push(nBlocks);
+  pos.push(at);
+  largest = Math.max(largest, held);
+  return { n: block.length - 1, chunkBlock: Int32Array.from(block), chunkPos: Int32Array.from(pos), largest };
+}
+
+/** Encode states (each a Uint32Array of the state's words) as one frontier, in blocks of at most MAX_CHUNK states. */
+function frontierOf(stateBytes: number, states: readonly Uint32Array[]): Frontier {
+  const enc = new BlockEncoder(stateBytes);
+  const off = [0];
+  const kept: number[] = [];
+  for (let i = 0; i < states.length; i += MAX_CHUNK) {
+    enc.beginBlock();
+    const end = Math.min(states.length, i + MAX_CHUNK);
+    for (let k = i; k < end; k++) enc.push(states[k]!);
+    off.push(enc.length);
+    kept.push(end - i);
+  }
+  const bytes = new SharedArrayBuffer(enc.length + ENTRY_SLACK); // (the decoder reads a little past a block)
+  new Uint8Array(bytes).set(enc.bytes.subarray(0, enc.length));
+  return {
+    arenas: [bytes], blockArena: new Int32Array(kept.length), blockStart: Float64Array.from(off.slice(0, -1)), blockEnd: Float64Array.from(off.slice(1)),
+    kept: Int32Array.from(kept), count: states.length, ownBytes: bytes.byteLength,
+  };
+}
+
+/** Every state of a frontier (not dead), in order: their words. */
+function statesOf(stateBytes: number, f: Frontier): Uint32Array[] {
+  const dec = new BlockDecoder(stateBytes);
+  const arenas = f.arenas.map((a) => new Uint8Array(a));
+  const words = stateBytes >>> 2;
+  const out: Uint32Array[] = [];
+  for (let b = 0; b < f.kept.length; b++) {
+    dec.begin(arenas[f.blockArena[b]!]!, f.blockStart[b]!, f.blockEnd[b]!);
+    while (dec.next()) if (!dec.dead) out.push(dec.cur.slice(0, words));
+  }
+  return out;
 }
 
 /** The coordinator: levels, table growth, violations, bounds. */
@@ -173,30 +293,30 @@ class Search {
       else o.listener?.onTick?.({ states: size, transitions: this.transitions, depth: this.depth, queue: size - this.states });
       return why;
     },
-    grow: () => {
+    grow: (rehash) => {
       const need = Atomics.load(this.ctl, C.TSIZE) + Atomics.load(this.ctl, C.RESERVE);
-      // By four, not two: growing parks every worker while this thread
-      // rehashes, so half as many growths (a third of the rehashing).
-      let factor = 4;
-      while (this.table.slots * factor * MAX_LOAD < need) factor *= 2;
-      this.table = this.table.grown(factor);
+      // By half, as FingerprintSet (fingerprint.ts) from the same initial
+      // size: the table ends 50-75% full. Growing stops the search while
+      // the table is rehashed (shared among the parked workers: parallelHosts.ts),
+      // but bytes are what the table costs most.
+      let slots = this.table.slots;
+      do slots = Math.ceil(slots * GROWTH); while (slots * MAX_LOAD < need);
+      const into = new SharedTable(tableBuffer(slots));
+      if (rehash) rehash(this.table, into);
+      else into.rehashAlone(this.table);
+      this.table = into;
       Atomics.store(this.ctl, C.GROWAT, Math.floor(this.table.slots * MAX_LOAD));
       this.sendAll({ kind: 'table', buf: this.table.buf });
     },
   };
 
   /** The initial state: level 0. */
-  start(): { frontier: SharedArrayBuffer; count: number } {
+  start(): Frontier {
     const init = new Uint8Array(this.model.stateBytes);
     init.set(this.model.initialState());
     if (this.opts.symmetry) this.model.canonicalize?.(init);
-    // A frontier record: the state, then its raw fingerprint sums (levelWorker.ts recordWords).
-    const frontier = new SharedArrayBuffer(recordWords(this.model.stateBytes) * 4);
-    new Uint8Array(frontier).set(init);
-    const w = new Uint32Array(frontier);
-    w[this.words] = rawA(w, 0, this.words);
-    w[this.words + 1] = rawB(w, 0, this.words);
-    this.table.insertAlone(finishHi(w[this.words]! | 0), finishLo(w[this.words + 1]! | 0), 1);
+    const w = new Uint32Array(init.buffer);
+    this.table.insertAlone(finishHi(rawA(w, 0, this.words)), finishLo(rawB(w, 0, this.words)), 1);
     Atomics.store(this.ctl, C.TSIZE, 1);
     this.levels.push({ parent: Int32Array.of(-1), action: Int32Array.of(-1) });
     for (const p of this.opts.properties) {
@@ -205,31 +325,30 @@ class Search {
     for (let p = 0; p < this.opts.properties.length; p++) {
       if (this.found.has(this.opts.properties[p]!.name)) this.viol[p] = FOUND_EARLIER;
     }
-    return { frontier, count: 1 };
+    return frontierOf(this.model.stateBytes, [w]);
   }
 
   /** Cut the frontier of level `level` to this shard's part, if this is the level to cut. */
-  maybeCut(level: number, frontier: SharedArrayBuffer, count: number): { frontier: SharedArrayBuffer; count: number } {
+  maybeCut(level: number, frontier: Frontier): Frontier {
     const sh = this.opts.shard;
-    if (!sh || this.cut) return { frontier, count };
+    const count = frontier.count;
+    if (!sh || this.cut) return frontier;
     const here = sh.depth !== undefined ? level === sh.depth : count >= SHARD_MIN_PER_SHARD * sh.count;
-    if (!here) return { frontier, count };
+    if (!here) return frontier;
     const kept = Math.max(0, Math.ceil((count - sh.index) / sh.count));
-    const words = recordWords(this.model.stateBytes);
-    const src = new Uint32Array(frontier);
-    const out = new SharedArrayBuffer(Math.max(1, kept) * words * 4);
-    const dst = new Uint32Array(out);
+    const all = statesOf(this.model.stateBytes, frontier);
     const lv = this.levels[level]!;
+    const states: Uint32Array[] = [];
     const parent = new Int32Array(kept);
-    const action = new Int32Array(kept);
+    const action = lv.action instanceof Uint8Array ? new Uint8Array(kept) : new Int32Array(kept);
     for (let k = sh.index, q = 0; k < count; k += sh.count, q++) {
-      dst.set(src.subarray(k * words, (k + 1) * words), q * words);
+      states.push(all[k]!);
       parent[q] = lv.parent[k]!;
       action[q] = lv.action[k]!;
     }
     this.levels[level] = { parent, action };
     this.cut = { depth: level, frontier: count, part: kept };
-    return { frontier: out, count: kept };
+    return frontierOf(this.model.stateBytes, states);
   }
 
   /**
@@ -239,10 +358,12 @@ class Search {
   run(): ExploreResult['end'] {
     const o = this.opts;
     const W = Math.max(1, o.workers);
-    let { frontier, count } = this.start();
+    const actions = this.model.actionCount;
+    let frontier = this.start();
     let nextBase = 2; // tag 1 is the initial state
     for (let level = 0; ; level++) {
-      ({ frontier, count } = this.maybeCut(level, frontier, count));
+      frontier = this.maybeCut(level, frontier);
+      const count = frontier.count;
       if (count === 0) return 'exhausted';
       const parallelMin = o.parallelMin ?? PARALLEL_MIN;
       if (!this.threads && this.spawn && count >= Math.min(SPAWN_AT, parallelMin)) {
@@ -254,11 +375,17 @@ class Search {
       const ready = o.parallelMin !== undefined || (this.threads?.booted?.() ?? true);
       this.host = this.threads && count >= parallelMin && ready ? this.threads : this.inline;
       const probe = this.depth >= o.maxDepth;
-      const chunkSize = Math.max(1, Math.min(MAX_CHUNK, Math.ceil(count / (W * 16))));
-      const nChunks = Math.ceil(count / chunkSize);
+      const target = Math.max(1, Math.min(MAX_CHUNK, Math.ceil(count / (W * 16))));
+      const chunks = chunksOf(frontier, target);
+      // The successors' blocks: about a chunk each, if the next level is
+      // about this one's size (not much smaller either: a block's first
+      // record is encoded against the zero record, several times the
+      // bytes of the others).
+      const blockRecords = Math.max(MIN_BLOCK, target);
+      const nChunks = chunks.n;
       const base = nextBase;
       nextBase += nChunks;
-      const succBuf = new SharedArrayBuffer(count * 4);
+      const succBuf = new SharedArrayBuffer(count * succBytes(actions));
       const countsBuf = new SharedArrayBuffer(nChunks * 4);
       const droppedBuf = new SharedArrayBuffer(nChunks * 4);
       const ctl = this.ctl;
@@ -266,13 +393,17 @@ class Search {
       for (let i = 0; i < participants; i++) Atomics.store(ctl, C.NEXT + i, rangeStart(i, participants, nChunks));
       Atomics.store(ctl, C.DEADLOCK, NONE);
       Atomics.store(ctl, C.BEYOND, 0);
-      Atomics.store(ctl, C.RESERVE, W * chunkSize * Math.max(1, this.model.actionCount));
+      Atomics.store(ctl, C.RESERVE, W * chunks.largest * Math.max(1, actions));
       if (needsGrowth(ctl)) this.hooks.grow();
-      this.h.send({ kind: 'level', level, base, count, chunkSize, nChunks, probe, participants, frontier, succ: succBuf, counts: countsBuf, dropped: droppedBuf });
+      this.h.send({
+        kind: 'level', level, base, count, nChunks, probe, participants, blockRecords, arenas: frontier.arenas,
+        blockArena: frontier.blockArena, blockStart: frontier.blockStart, blockEnd: frontier.blockEnd,
+        chunkBlock: chunks.chunkBlock, chunkPos: chunks.chunkPos, succ: succBuf, counts: countsBuf, dropped: droppedBuf,
+      });
       const statesBefore = this.states;
       const transBefore = this.transitions;
       const expanded = this.h.run(PHASE_EXPAND, this.hooks);
-      const succ = new Int32Array(succBuf);
+      const succ = succView(succBuf, actions);
       this.transitions += sum(succ, count);
       if (Atomics.load(ctl, C.UNSAFE)) throw new SymmetryUnsafe();
       if (!expanded) return 'limit';
@@ -289,22 +420,31 @@ class Search {
         }
         return Atomics.load(ctl, C.BEYOND) > 0 ? 'depth' : 'exhausted';
       }
+      // Each chunk's blocks become blocks of the next level, in place: its
+      // kept records (recorded - dropped) give positions.
       const counts = new Int32Array(countsBuf);
       const dropped = new Int32Array(droppedBuf);
+      const firstBlock = new Int32Array(nChunks + 1);
       let total = 0;
       for (let c = 0; c < nChunks; c++) {
+        firstBlock[c + 1] = firstBlock[c]! + Math.ceil(counts[c]! / blockRecords);
         const k = counts[c]! - dropped[c]!; // kept records of chunk c
         counts[c] = total;
         total += k;
       }
+      const nBlocks = firstBlock[nChunks]!;
       const next = {
-        states: new SharedArrayBuffer(Math.max(1, total) * recordWords(this.model.stateBytes) * 4),
         parent: new SharedArrayBuffer(Math.max(1, total) * 4),
-        action: new SharedArrayBuffer(Math.max(1, total) * 4),
+        action: new SharedArrayBuffer(Math.max(1, total) * actionBytes(actions)),
+        firstBlock,
+        blockKept: new SharedArrayBuffer(nBlocks * 4),
+        blockArena: new SharedArrayBuffer(nBlocks * 4),
+        blockStart: new SharedArrayBuffer(nBlocks * 8),
+        blockEnd: new SharedArrayBuffer(nBlocks * 8),
       };
       this.h.send({ kind: 'next', ...next });
       this.h.run(PHASE_PLACE, this.hooks);
-      const lv: Level = { parent: new Int32Array(next.parent, 0, total), action: new Int32Array(next.action, 0, total) };
+      const lv: Level = { parent: new Int32Array(next.parent, 0, total), action: actionView(next.action, actions, total) };
       this.levels.push(lv);
       this.states += total;
       for (let p = 0; p < o.properties.length; p++) {
@@ -315,7 +455,11 @@ class Search {
         passFound.push(lv.parent[v]!);
         this.viol[p] = FOUND_EARLIER;
       }
-      this.peakLevelBytes = Math.max(this.peakLevelBytes, frontier.byteLength + next.states.byteLength + succBuf.byteLength);
+      // This level's per-state and per-chunk columns and the two levels'
+      // block tables (the states themselves are in the workers' arenas,
+      // which they count).
+      const tables = 24 * frontier.kept.length + 8 * (nChunks + 1) + 8 * nChunks + firstBlock.byteLength + 24 * nBlocks;
+      this.peakLevelBytes = Math.max(this.peakLevelBytes, frontier.ownBytes + succBuf.byteLength + tables);
       if (o.stopWhenAllViolated && this.allViolated()) {
         // where explore() stops: right after expanding the parent at which the last property fell
         const last = Math.max(0, ...passFound);
@@ -325,10 +469,12 @@ class Search {
       }
       if (this.states >= o.maxStates) return this.stopWith('states');
       if ((o.now() - this.t0) / 1000 > o.maxSeconds) return this.stopWith('seconds');
-      frontier = next.states;
-      count = total;
-      if (count > 0) this.depth++;
-      o.listener?.onLevel?.({ states: this.states, transitions: this.transitions, depth: this.depth, queue: count });
+      frontier = {
+        arenas: this.h.arenas(level + 1), blockArena: new Int32Array(next.blockArena), blockStart: new Float64Array(next.blockStart),
+        blockEnd: new Float64Array(next.blockEnd), kept: new Int32Array(next.blockKept), count: total, ownBytes: 0,
+      };
+      if (total > 0) this.depth++;
+      o.listener?.onLevel?.({ states: this.states, transitions: this.transitions, depth: this.depth, queue: total });
     }
   }
 
@@ -344,7 +490,7 @@ class Search {
   }
 }
 
-function sum(a: Int32Array, n: number): number {
+function sum(a: Uint8Array | Uint16Array | Int32Array, n: number): number {
   let t = 0;
   for (let i = 0; i < n; i++) t += a[i]!;
   return t;

@@ -9,11 +9,12 @@ import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_thread
 import type { MessagePort } from 'node:worker_threads';
 import { runnableUrl } from './factory.js';
 import type { ModelFactoryRef } from './factory.js';
-import { C, PHASE_EXPAND, PHASE_QUIT } from './levelProtocol.js';
+import { C, finishRehash, PHASE_EXPAND, PHASE_QUIT, rehashShare, SPILL_STRIDE } from './levelProtocol.js';
 import { LevelWorker } from './levelWorker.js';
 import type { ParallelOptions, Stop } from './parallel.js';
 import type { Model } from './types.js';
-import type { HostMsg } from './levelProtocol.js';
+import type { SharedTable } from './sharedTable.js';
+import type { ArenaMsg, HostMsg } from './levelProtocol.js';
 import type { WorkerInit } from './parallelWorker.js';
 
 /** how often a blocked coordinator looks at the clock, the stop hook and progress */
@@ -23,8 +24,11 @@ const POLL_MS = 20;
 export interface Hooks {
   /** before each chunk (in-thread) or every POLL_MS (threads): a reason to stop now */
   poll(): Stop | undefined;
-  /** build a bigger table and send it to every worker */
-  grow(): void;
+  /**
+   * Build a bigger table and send it to every worker; `rehash` fills it
+   * from the old one (default: this thread alone).
+   */
+  grow(rehash?: (old: SharedTable, into: SharedTable) => void): void;
 }
 
 /** Who runs the phases: this thread, or worker threads. */
@@ -34,6 +38,8 @@ export interface Host {
   run(phase: number, hooks: Hooks): boolean;
   /** bytes the workers hold privately, as far as known */
   privateBytes(): number;
+  /** per participant (0: this thread), the arena it writes the levels of `parity` into (levelWorker.ts): where a level's blocks are */
+  arenas(parity: number): SharedArrayBuffer[];
   /** worker threads only: have they all built their models (never blocks)? */
   booted?(): boolean;
   close(): void;
@@ -65,6 +71,9 @@ export class InlineHost implements Host {
   privateBytes(): number {
     return this.w.privateBytes;
   }
+  arenas(parity: number): SharedArrayBuffer[] {
+    return [this.w.arena(parity)];
+  }
   close(): void {}
 }
 
@@ -93,10 +102,16 @@ export class ThreadHost implements Host {
       this.ports.push(port1);
     }
     this.names = opts.properties.map((p) => p.name);
+    const none = new SharedArrayBuffer(0);
+    this.threadArenas = this.workers.map(() => [none, none]);
   }
 
   private readonly names: readonly string[];
   private ready = false;
+  /** per worker thread, the arenas it reported (levelProtocol.ts ArenaMsg), by parity */
+  private readonly threadArenas: SharedArrayBuffer[][];
+  /** error messages read from the ports while looking for arenas, for fail() */
+  private readonly errors: string[] = [];
 
   /**
    * Block until every worker has built its model, and check it is ours:
@@ -119,7 +134,7 @@ export class ThreadHost implements Host {
   }
 
   private fail(): never {
-    const msgs: string[] = [];
+    const msgs: string[] = [...this.errors];
     for (const p of this.ports) {
       for (let m = receiveMessageOnPort(p); m; m = receiveMessageOnPort(p)) {
         const x = m.message as { kind?: string; message?: string };
@@ -137,23 +152,63 @@ export class ThreadHost implements Host {
   /**
    * Grow the table now: ask the workers to park at their next chunk
    * boundary, wait until each is parked or finished (nobody touches the
-   * table then), grow, and let them go on.
+   * table then), grow, and let them go on. The parked workers share the
+   * rehash (rehashTogether): they would only wait otherwise.
    */
   private growNow(hooks: Hooks): void {
     const { ctl } = this;
     const n = this.workers.length;
     Atomics.store(ctl, C.GROW, 1);
-    for (;;) {
-      const ev = Atomics.load(ctl, C.EVENT);
-      if (Atomics.load(ctl, C.ERROR)) this.fail();
-      if (Atomics.load(ctl, C.DONE) + Atomics.load(ctl, C.PARKED) === n) break;
-      Atomics.wait(ctl, C.EVENT, ev, POLL_MS);
-    }
-    hooks.grow();
+    this.waitUntil(() => Atomics.load(ctl, C.DONE) + Atomics.load(ctl, C.PARKED) === n);
+    const helpers = Atomics.load(ctl, C.PARKED);
+    hooks.grow(helpers > 0 ? (old, into) => this.rehashTogether(old, into, helpers) : undefined);
     Atomics.store(ctl, C.PARKED, 0);
     Atomics.store(ctl, C.GROW, 0);
     Atomics.add(ctl, C.GROWGEN, 1);
     Atomics.notify(ctl, C.GROWGEN);
+  }
+
+  /**
+   * Rehash `old` into `into` in parts (SharedTable.rehashPart), taken by
+   * this thread and the `helpers` parked workers: they get the new table
+   * in a 'rehash' message, are woken by a bump of the growth generation
+   * with REHASH set, and count themselves in REHASHED when no part is
+   * left (parallelWorker.ts boundary); the next bump (growNow) lets them
+   * go on. Halves a growth's pause on two workers.
+   */
+  private rehashTogether(old: SharedTable, into: SharedTable, helpers: number): void {
+    const { ctl } = this;
+    const parts = helpers + 1;
+    // First touch every page of the new table here, alone: page faults
+    // taken by two threads at once in one process measured 4-5x slower
+    // than by one (64-86 ms against 12 ms for 32 MB, the placing then
+    // 16 ms on two threads against 28 on one).
+    into.prefault();
+    const spill = new SharedArrayBuffer(parts * SPILL_STRIDE * 4);
+    const msg: HostMsg = { kind: 'rehash', buf: into.buf, spill };
+    for (const p of this.ports) p.postMessage(msg);
+    Atomics.store(ctl, C.REHASH_PARTS, parts);
+    Atomics.store(ctl, C.REHASH_NEXT, 0);
+    Atomics.store(ctl, C.REHASHED, 0);
+    Atomics.store(ctl, C.REHASH, 1);
+    Atomics.add(ctl, C.GROWGEN, 1);
+    Atomics.notify(ctl, C.GROWGEN);
+    const words = new Uint32Array(spill);
+    rehashShare(ctl, old, into, words);
+    this.waitUntil(() => Atomics.load(ctl, C.REHASHED) === helpers);
+    Atomics.store(ctl, C.REHASH, 0);
+    finishRehash(old, into, words, parts);
+  }
+
+  /** Block (polling for a worker's failure) until `done` says so; the workers bump EVENT when it may have changed. */
+  private waitUntil(done: () => boolean): void {
+    const { ctl } = this;
+    for (;;) {
+      const ev = Atomics.load(ctl, C.EVENT);
+      if (Atomics.load(ctl, C.ERROR)) this.fail();
+      if (done()) return;
+      Atomics.wait(ctl, C.EVENT, ev, POLL_MS);
+    }
   }
 
   /**
@@ -213,8 +268,24 @@ export class ThreadHost implements Host {
     }
   }
 
+  /** The arenas of every participant; the worker threads' as they last reported them (read from their ports now: every worker is between phases). */
+  arenas(parity: number): SharedArrayBuffer[] {
+    this.ports.forEach((port, i) => {
+      for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
+        const x = m.message as ArenaMsg | { kind: 'error'; message?: string };
+        if (x.kind === 'arena') this.threadArenas[i]![x.parity & 1] = x.buf;
+        else this.errors.push(x.message ?? '');
+      }
+    });
+    if (Atomics.load(this.ctl, C.ERROR)) this.fail();
+    return [this.self.arena(parity), ...this.threadArenas.map((a) => a[parity & 1]!)];
+  }
+
+  /** The worker threads' (this thread's own are counted by InlineHost): each stores its figure in the control words after every phase. */
   privateBytes(): number {
-    return 0; // the workers' are not reported across threads (this thread's are, by InlineHost)
+    let kib = 0;
+    for (let i = 1; i <= this.workers.length; i++) kib += Atomics.load(this.ctl, C.PRIV + i);
+    return kib * 1024;
   }
 
   close(): void {

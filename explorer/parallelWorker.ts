@@ -13,7 +13,7 @@ import { buildModel } from './factory.js';
 import type { ModelFactoryRef } from './factory.js';
 import { C, PHASE_EXPAND, PHASE_QUIT } from './levelProtocol.js';
 import { LevelWorker } from './levelWorker.js';
-import type { HostMsg } from './levelProtocol.js';
+import type { ArenaMsg, HostMsg } from './levelProtocol.js';
 
 export interface WorkerInit {
   readonly ref: ModelFactoryRef;
@@ -39,9 +39,16 @@ function drain(w: LevelWorker): void {
   for (let m = receiveMessageOnPort(init.port); m; m = receiveMessageOnPort(init.port)) w.receive(m.message as HostMsg);
 }
 
+/** Wait until the growth generation moves on from `gen`. */
+function awaitGrowth(gen: number): void {
+  while (Atomics.load(ctl, C.GROWGEN) === gen) Atomics.wait(ctl, C.GROWGEN, gen);
+}
+
 /**
  * Before each chunk: stop if the coordinator says so; if the table is
- * getting full, ask for a bigger one and park until it is there.
+ * getting full, ask for a bigger one and park until it is there. Parked,
+ * the worker may be woken to take parts of the rehash (REHASH set: the
+ * new table came in a 'rehash' message), then waits for the table.
  */
 function boundary(w: LevelWorker): boolean {
   for (;;) {
@@ -51,8 +58,15 @@ function boundary(w: LevelWorker): boolean {
     const gen = Atomics.load(ctl, C.GROWGEN);
     Atomics.add(ctl, C.PARKED, 1);
     bump();
-    while (Atomics.load(ctl, C.GROWGEN) === gen) Atomics.wait(ctl, C.GROWGEN, gen);
+    awaitGrowth(gen);
     drain(w);
+    if (Atomics.load(ctl, C.REHASH)) {
+      w.rehash();
+      Atomics.add(ctl, C.REHASHED, 1);
+      bump();
+      awaitGrowth(gen + 1);
+      drain(w);
+    }
   }
 }
 
@@ -61,6 +75,8 @@ async function start(): Promise<void> {
     const built = await buildModel(init.ref);
     const w = new LevelWorker(built.model, built.properties, init.deadlock, ctl, new Int32Array(init.viol), init);
     w.index = init.index;
+    // the coordinator names this worker's arenas in the level messages (it reads this port between phases)
+    w.onArena = (parity, buf) => init.port.postMessage({ kind: 'arena', parity, buf } satisfies ArenaMsg);
     init.port.postMessage({
       kind: 'ready', properties: built.properties.map((p) => p.name),
       stateBytes: built.model.stateBytes, actionCount: built.model.actionCount,

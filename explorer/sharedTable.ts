@@ -17,6 +17,17 @@
  * writer claims it with compareExchange(lo, 0 -> lo), then stores hi and
  * finally the tag, which is never 0: a reader that sees a matching lo
  * waits for the tag (a few instructions away) before it compares hi.
+ *
+ * Size: any number of slots, not only powers of two, as in
+ * fingerprint.ts FingerprintSet: a fingerprint's home slot is hi scaled
+ * to the size (floor(hi * slots / 2^32), hi being already finalised), and
+ * linear probing wraps at `slots`. The coordinator grows the table by
+ * half (explorer/parallel.ts), so it is 50-75% full, 16-24 bytes per
+ * state, where doubling (a power-of-two mask) left it 37.5-75% full, up to
+ * 32 bytes (and the old growth by four, up to 64). A side effect of the
+ * scaled index: the slots are nearly sorted by hi, so a rehash writes the
+ * new table almost sequentially, and splits into parts (rehashPart) that
+ * threads place at once, each in its own range of slots.
  */
 
 export const SLOT_WORDS = 3;
@@ -30,24 +41,28 @@ export const INSERTED = 1;
 /** visit(): discovered earlier in this level by a later chunk; this chunk now owns it */
 export const CLAIMED = 2;
 
-/** A shared buffer for `slots` slots (a power of two). */
+/** A shared buffer for `slots` slots (any number; at least 2). */
 export function tableBuffer(slots: number): SharedArrayBuffer {
-  return new SharedArrayBuffer(slots * SLOT_WORDS * 4);
+  return new SharedArrayBuffer(Math.max(2, slots) * SLOT_WORDS * 4);
 }
 
 /** One thread's view of the shared table. */
 export class SharedTable {
   readonly w: Uint32Array;
-  readonly mask: number;
+  readonly slots: number;
+  /** slots / 2^32: floor(hi * scale) is a fingerprint's home slot */
+  private readonly scale: number;
   /** after visit() returned CLAIMED: the tag the slot had (its previous owner chunk) */
   claimedFrom = 0;
   constructor(readonly buf: SharedArrayBuffer) {
     this.w = new Uint32Array(buf);
-    this.mask = this.w.length / SLOT_WORDS - 1;
+    this.slots = this.w.length / SLOT_WORDS;
+    this.scale = this.slots / 4294967296;
   }
 
-  get slots(): number {
-    return this.mask + 1;
+  /** The home slot of a fingerprint whose high word is hi (unsigned). */
+  private home(hi: number): number {
+    return Math.floor(hi * this.scale);
   }
 
   /**
@@ -57,7 +72,8 @@ export class SharedTable {
    */
   visit(hi: number, lo: number, tag: number, base: number): number {
     const w = this.w;
-    let i = hi & this.mask;
+    const n = this.slots;
+    let i = this.home(hi);
     for (;;) {
       const b = i * SLOT_WORDS;
       // A plain read is enough here: lo goes from 0 to its final value
@@ -77,39 +93,125 @@ export class SharedTable {
         while (t === 0) t = Atomics.load(w, b + 2); // its inserter is between the two stores
         if (Atomics.load(w, b) === hi) return this.claim(b + 2, t, tag, base);
       }
-      i = (i + 1) & this.mask;
+      if (++i === n) i = 0;
     }
   }
 
   /** The tag of a fingerprint, 0 if absent (single-threaded or between phases). */
   tagOf(hi: number, lo: number): number {
     const w = this.w;
-    for (let i = hi & this.mask; ; i = (i + 1) & this.mask) {
+    const n = this.slots;
+    for (let i = this.home(hi); ; ) {
       const b = i * SLOT_WORDS;
       const l = w[b + 1]!;
       if (l === 0) return 0;
       if (l === lo && w[b] === hi) return w[b + 2]!;
+      if (++i === n) i = 0;
     }
   }
 
   /** Plain insert for a table nobody else touches (the initial state, a rehash). */
   insertAlone(hi: number, lo: number, tag: number): void {
     const w = this.w;
-    let i = hi & this.mask;
-    while (w[i * SLOT_WORDS + 1] !== 0) i = (i + 1) & this.mask;
+    const n = this.slots;
+    let i = this.home(hi);
+    while (w[i * SLOT_WORDS + 1] !== 0) if (++i === n) i = 0;
     w[i * SLOT_WORDS] = hi;
     w[i * SLOT_WORDS + 1] = lo;
     w[i * SLOT_WORDS + 2] = tag;
   }
 
-  /** A table `factor` times as large holding the same entries (built while every worker is parked). */
-  grown(factor: number): SharedTable {
-    const t = new SharedTable(tableBuffer(this.slots * factor));
+  /** Touch every page of this (new, empty) table, so that the kernel maps them now (see parallelHosts.ts rehashTogether). */
+  prefault(): void {
     const w = this.w;
-    for (let b = 0; b < w.length; b += SLOT_WORDS) {
-      if (w[b + 1] !== 0) t.insertAlone(w[b]!, w[b + 1]!, w[b + 2]!);
+    for (let i = 0; i < w.length; i += 1024) w[i] = 0; // 4 KiB pages
+  }
+
+  /** Fill this (new, empty) table with every entry of `old`, in this thread alone. */
+  rehashAlone(old: SharedTable): void {
+    const spill = new Uint32Array(SLOT_WORDS * 64);
+    const n = this.rehashPart(old, 0, 1, spill, 0, 64);
+    if (n < 0) this.rehashAll(old);
+    else this.insertAll(spill, 0, n);
+  }
+
+  /**
+   * Part p of `parts` of rehashing `old` into this (new, empty) table, so
+   * that several threads can share a growth (explorer/parallelHosts.ts):
+   * the entries whose home slot here lies in part p's range of slots
+   * [floor(p * slots / parts), floor((p + 1) * slots / parts)), placed with
+   * plain writes, as no other part writes in that range. An entry whose
+   * probe would run past the range (a cluster across the boundary, or the
+   * table's end) is left in `spill` at word `at` (hi, lo, tag) for
+   * insertAll() once every part is done: inserted last, it still finds
+   * every slot from its home to its place full, which is all linear
+   * probing asks. Returns how many were spilled, or -1 if more than
+   * `room` (then the caller rehashes everything alone: rehashAll).
+   *
+   * The part reads only its share of the old table: slots are in order of
+   * hi there too (home = hi scaled), so part p's entries lie from its
+   * range's start scaled to the old size, to the first empty slot after
+   * its end scaled (an entry sits at or after its home, in one cluster),
+   * plus the cluster that wraps from the old table's end to its start.
+   */
+  rehashPart(old: SharedTable, p: number, parts: number, spill: Uint32Array, at: number, room: number): number {
+    const from = Math.floor((p * this.slots) / parts);
+    const end = Math.floor(((p + 1) * this.slots) / parts);
+    const ow = old.w;
+    const oldSlots = old.slots;
+    const ratio = oldSlots / this.slots;
+    const start = Math.max(0, Math.floor(from * ratio) - 1); // (-1: rounding)
+    let stop = Math.min(oldSlots, Math.floor(end * ratio) + 2);
+    while (stop < oldSlots && ow[stop * SLOT_WORDS + 1] !== 0) stop++;
+    let wrapped = 0; // the cluster at the old table's start, which may hold entries from its end
+    while (wrapped < start && ow[wrapped * SLOT_WORDS + 1] !== 0) wrapped++;
+    const n = this.place(old, 0, wrapped, from, end, spill, at, room, 0);
+    return n < 0 ? n : this.place(old, start, stop, from, end, spill, at, room, n);
+  }
+
+  /**
+   * rehashPart's loop over old slots [first, last): the entries whose home
+   * here is in [from, end), placed in that range or spilled; returns the
+   * spill count (`spilled` before), or -1 past `room`.
+   */
+  private place(old: SharedTable, first: number, last: number, from: number, end: number, spill: Uint32Array, at: number, room: number, spilled: number): number {
+    const w = old.w;
+    const to = this.w;
+    const scale = this.scale;
+    // insertAlone inlined: this loop runs for every entry at every growth, with the search stopped
+    for (let b = first * SLOT_WORDS; b < last * SLOT_WORDS; b += SLOT_WORDS) {
+      const lo = w[b + 1]!;
+      if (lo === 0) continue;
+      const hi = w[b]!;
+      let i = Math.floor(hi * scale);
+      if (i < from || i >= end) continue;
+      while (i < end && to[i * SLOT_WORDS + 1] !== 0) i++;
+      if (i === end) {
+        if (spilled === room) return -1;
+        const s = at + SLOT_WORDS * spilled++;
+        spill[s] = hi;
+        spill[s + 1] = lo;
+        spill[s + 2] = w[b + 2]!;
+        continue;
+      }
+      const d = i * SLOT_WORDS;
+      to[d] = hi;
+      to[d + 1] = lo;
+      to[d + 2] = w[b + 2]!;
     }
-    return t;
+    return spilled;
+  }
+
+  /** Insert the n entries (hi, lo, tag) at spill[at..] (one thread, once every part of a rehash is done). */
+  insertAll(spill: Uint32Array, at: number, n: number): void {
+    for (let k = 0; k < n; k++) this.insertAlone(spill[at + SLOT_WORDS * k]!, spill[at + SLOT_WORDS * k + 1]!, spill[at + SLOT_WORDS * k + 2]!);
+  }
+
+  /** Empty this table and insert every entry of `old` (one thread: the fallback when a part's spill overflowed). */
+  rehashAll(old: SharedTable): void {
+    this.w.fill(0);
+    const w = old.w;
+    for (let b = 0; b < w.length; b += SLOT_WORDS) if (w[b + 1] !== 0) this.insertAlone(w[b]!, w[b + 1]!, w[b + 2]!);
   }
 
   /** The atomic min on a slot's tag, for tags of this level only (>= base). */
