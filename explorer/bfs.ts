@@ -17,7 +17,7 @@
  *   unsafe (Model.symmetrySafe), the run starts again without it.
  */
 import { collisionProbability, finishHi, finishLo, FingerprintSet, rawA, rawB } from './fingerprint.js';
-import { CollapseArena } from './collapseArena.js';
+import { BlockDecoder, BlockEncoder } from './levelBlocks.js';
 import { Column32, Column8 } from './growable.js';
 import { AmpleSelector, LevelSet } from './por.js';
 import { Successors } from './successor.js';
@@ -66,37 +66,38 @@ function allViolated(s: Search): boolean {
 }
 
 /**
- * One BFS level: its states, compressed (collapseArena.ts: 18 bytes per
- * open-mode state instead of 184, at ~150 ns per new state), and each
- * state's raw fingerprint sums (successor.ts), so that expanding it
- * needs no full hash (8 bytes per state of the two levels in hand, saving
- * ~250 ns per expanded state).
+ * One BFS level: its states, delta-encoded in one block (levelBlocks.ts:
+ * each record against the one before, ~14 bytes per open-mode state
+ * instead of 184), read back in order as the level is expanded. The
+ * decoder also rebuilds each state's raw fingerprint sums from the words
+ * that changed (successor.ts), so expanding a state needs no full hash
+ * and the sums take no memory.
  */
 class Level {
-  readonly states: CollapseArena;
-  private readonly sumA = new Column32();
-  private readonly sumB = new Column32();
+  private readonly enc: BlockEncoder;
+  private readonly dec: BlockDecoder;
+  count = 0;
   constructor(width: number) {
-    this.states = new CollapseArena(width);
+    this.enc = new BlockEncoder(width);
+    this.dec = new BlockDecoder(width);
   }
-  get count(): number {
-    return this.states.count;
+  /** Append a state (its sums are rebuilt when it is read back). */
+  push(state: Uint32Array): void {
+    this.enc.push(state);
+    this.count++;
   }
-  push(state: Uint8Array, a: number, b: number): void {
-    this.states.push(state);
-    this.sumA.push(a);
-    this.sumB.push(b);
-  }
-  /** Begin expanding state i in `succ` (its parent buffer then holds it). */
+  /** Begin expanding state i in `succ` (its parent buffer then holds it): states are read in order, from 0. */
   begin(succ: Successors, i: number): Uint8Array {
-    return succ.begin(this.states.at(i), this.sumA.data[i], this.sumB.data[i]);
+    if (i === 0) this.dec.begin(this.enc.bytes, 0, this.enc.length);
+    this.dec.next();
+    return succ.beginWords(this.dec.cur, 0, true);
   }
   clear(): void {
-    this.states.clear();
-    this.sumA.length = this.sumB.length = 0;
+    this.enc.clear();
+    this.count = 0;
   }
   get peakBytes(): number {
-    return this.states.peakBytes + this.sumA.data.byteLength + this.sumB.data.byteLength;
+    return this.enc.capacity + this.dec.bytes;
   }
 }
 
@@ -164,7 +165,7 @@ function run(model: Model, opts: ExploreOptions, symmetry: boolean, symmetryDrop
   s.visited.add(finishHi(sumA), finishLo(sumB));
   s.parent.push(-1);
   s.action.push(-1);
-  cur.push(scratch, sumA, sumB);
+  cur.push(scratchW);
   checkProps(s, scratch, 0);
 
   let depth = 0;
@@ -196,7 +197,7 @@ function run(model: Model, opts: ExploreOptions, symmetry: boolean, symmetryDrop
     }
     s.parent.push(gi);
     s.action.push(a);
-    next.push(succ.out, succ.outA, succ.outB);
+    next.push(succ.outW);
     checkProps(s, succ.out, s.parent.length - 1, succ);
     return true;
   };

@@ -3,9 +3,7 @@
  * keeping the smallest number given for each: open addressing over
  * (hi, lo, value) triples in one Uint32Array, linear probing, grown at 75%
  * load; lo is never 0 (fingerprint.ts finishLo), so lo == 0 marks an
- * empty slot. Used for the DFS's visited depths (explorer/dfs.ts) and a
- * parallel worker's memory of the level being built
- * (explorer/levelWorker.ts).
+ * empty slot. Used for the DFS's visited depths (explorer/dfs.ts).
  */
 export class FingerprintMap {
   private t = new Uint32Array(3 << 12);

@@ -1,8 +1,10 @@
 /**
- * The parallel BFS's compressed frontier records (explorer/parallel.ts,
- * explorer/levelWorker.ts): a chunk's successors are written as blocks of
- * records, each record delta-encoded against the record before it in the
- * block (the block's first, against an all-zero record).
+ * The BFS engines' compressed levels: the one-thread BFS writes a level
+ * as one block (explorer/bfs.ts), the parallel BFS a chunk's successors
+ * as blocks (explorer/parallel.ts, explorer/levelWorker.ts); each record
+ * is delta-encoded against the record before it in the block (the
+ * block's first, against an all-zero record). Records are read back in
+ * order, which is how a BFS level is expanded.
  *
  * A record: a header byte, then one entry per changed word.
  * - header: bit 7 `dead` (set in PLACE on a record a smaller chunk
