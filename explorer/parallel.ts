@@ -52,7 +52,8 @@
 import { collisionProbability, finishHi, finishLo, rawA, rawB } from './fingerprint.js';
 import type { ModelFactoryRef } from './factory.js';
 import { actionBytes, actionView, C, FOUND_EARLIER, NONE, PHASE_EXPAND, PHASE_PLACE, rangeStart, succBytes, succView } from './levelProtocol.js';
-import { BlockDecoder, BlockEncoder, ENTRY_SLACK } from './levelBlocks.js';
+import { chunksOf, frontierOf, statesOf } from './levelFrontier.js';
+import type { Frontier } from './levelFrontier.js';
 import type { HostMsg } from './levelProtocol.js';
 import { SharedTable, tableBuffer } from './sharedTable.js';
 import type { ExploreOptions, ExploreResult, Model, StopReason, Violation } from './types.js';
@@ -123,101 +124,6 @@ interface Level {
   readonly parent: Int32Array;
   /** a byte per state when the model has at most 256 actions (levelProtocol.ts actionView) */
   readonly action: Uint8Array | Int32Array;
-}
-
-/**
- * A level's states: blocks of encoded records (levelBlocks.ts) in the
- * arenas of the participants that wrote them (levelWorker.ts), in the
- * order of the chunks of the level before that wrote them.
- */
-interface Frontier {
-  readonly arenas: readonly SharedArrayBuffer[];
-  /** per block: its arena (an index into `arenas`), first byte and end (64-bit floats: an arena may pass 2 GiB) */
-  readonly blockArena: Int32Array;
-  readonly blockStart: Float64Array;
-  readonly blockEnd: Float64Array;
-  /** states of block b (its records that are not dead) */
-  readonly kept: Int32Array;
-  readonly count: number;
-  /** bytes this thread allocated for it (the initial state, a shard's cut); the workers count their own arenas */
-  readonly ownBytes: number;
-}
-
-/** A level cut into chunks: runs of whole blocks (levelProtocol.ts LevelMsg). */
-interface Chunks {
-  readonly n: number;
-  readonly chunkBlock: Int32Array;
-  readonly chunkPos: Int32Array;
-  /** states of the largest chunk */
-  readonly largest: number;
-}
-
-/**
- * Cut a frontier into chunks of about `target` states: runs of whole
- * blocks (a block is decoded from its start), each closed at the block
- * boundary nearest to `target` states (blocks hold up to about a target
- * each: closing only past it made chunks of two blocks, twice the
- * target, and the workers waited longer for the last chunk of a phase).
- * Any cut into runs of
- * consecutive positions keeps the search deterministic (the tags follow
- * the positions: sharedTable.ts).
- */
-function chunksOf(f: Frontier, target: number): Chunks {
-  const nBlocks = f.kept.length;
-  const block = [0];
-  const pos = [0];
-  let held = 0;
-  let at = 0;
-  let largest = 0;
-  for (let b = 0; b < nBlocks; b++) {
-    const k = f.kept[b]!;
-    if (held > 0 && held + k - target > target - held) {
-      // closer to the target without block b than with it
-      block.push(b);
-      pos.push(at);
-      largest = Math.max(largest, held);
-      held = 0;
-    }
-    held += k;
-    at += k;
-  }
-  block.push(nBlocks);
-  pos.push(at);
-  largest = Math.max(largest, held);
-  return { n: block.length - 1, chunkBlock: Int32Array.from(block), chunkPos: Int32Array.from(pos), largest };
-}
-
-/** Encode states (each a Uint32Array of the state's words) as one frontier, in blocks of at most MAX_CHUNK states. */
-function frontierOf(stateBytes: number, states: readonly Uint32Array[]): Frontier {
-  const enc = new BlockEncoder(stateBytes);
-  const off = [0];
-  const kept: number[] = [];
-  for (let i = 0; i < states.length; i += MAX_CHUNK) {
-    enc.beginBlock();
-    const end = Math.min(states.length, i + MAX_CHUNK);
-    for (let k = i; k < end; k++) enc.push(states[k]!);
-    off.push(enc.length);
-    kept.push(end - i);
-  }
-  const bytes = new SharedArrayBuffer(enc.length + ENTRY_SLACK); // (the decoder reads a little past a block)
-  new Uint8Array(bytes).set(enc.bytes.subarray(0, enc.length));
-  return {
-    arenas: [bytes], blockArena: new Int32Array(kept.length), blockStart: Float64Array.from(off.slice(0, -1)), blockEnd: Float64Array.from(off.slice(1)),
-    kept: Int32Array.from(kept), count: states.length, ownBytes: bytes.byteLength,
-  };
-}
-
-/** Every state of a frontier (not dead), in order: their words. */
-function statesOf(stateBytes: number, f: Frontier): Uint32Array[] {
-  const dec = new BlockDecoder(stateBytes);
-  const arenas = f.arenas.map((a) => new Uint8Array(a));
-  const words = stateBytes >>> 2;
-  const out: Uint32Array[] = [];
-  for (let b = 0; b < f.kept.length; b++) {
-    dec.begin(arenas[f.blockArena[b]!]!, f.blockStart[b]!, f.blockEnd[b]!);
-    while (dec.next()) if (!dec.dead) out.push(dec.cur.slice(0, words));
-  }
-  return out;
 }
 
 /** The coordinator: levels, table growth, violations, bounds. */
@@ -325,7 +231,7 @@ class Search {
     for (let p = 0; p < this.opts.properties.length; p++) {
       if (this.found.has(this.opts.properties[p]!.name)) this.viol[p] = FOUND_EARLIER;
     }
-    return frontierOf(this.model.stateBytes, [w]);
+    return frontierOf(this.model.stateBytes, [w], MAX_CHUNK);
   }
 
   /** Cut the frontier of level `level` to this shard's part, if this is the level to cut. */
@@ -348,7 +254,7 @@ class Search {
     }
     this.levels[level] = { parent, action };
     this.cut = { depth: level, frontier: count, part: kept };
-    return frontierOf(this.model.stateBytes, states);
+    return frontierOf(this.model.stateBytes, states, MAX_CHUNK);
   }
 
   /**
