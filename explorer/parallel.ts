@@ -40,7 +40,7 @@
  * so each state of the level is the live record of exactly one block,
  * its first discoverer's, at the position the one-thread BFS gives it.
  *
- * Sharding: after the prefix levels, the frontier of one level (the
+ * Sharding (explorer/shardCut.ts): after the prefix levels, the frontier of one level (the
  * `depth` of the ShardSpec, else the first level holding at least
  * SHARD_MIN_PER_SHARD states per shard) is cut: this shard keeps the
  * states at positions k with k mod count == index, and goes on from them
@@ -52,7 +52,11 @@
 import { collisionProbability, finishHi, finishLo, rawA, rawB } from './fingerprint.js';
 import type { ModelFactoryRef } from './factory.js';
 import { actionBytes, actionView, C, FOUND_EARLIER, NONE, PHASE_EXPAND, PHASE_PLACE, rangeStart, succBytes, succView } from './levelProtocol.js';
-import { chunksOf, frontierOf, statesOf } from './levelFrontier.js';
+import { chunksOf, frontierOf } from './levelFrontier.js';
+import { cutForShard } from './shardCut.js';
+import type { LevelPaths, ShardCut, ShardSpec } from './shardCut.js';
+export { SHARD_MIN_PER_SHARD } from './shardCut.js';
+export type { ShardCut, ShardSpec } from './shardCut.js';
 import type { Frontier } from './levelFrontier.js';
 import type { HostMsg } from './levelProtocol.js';
 import { SharedTable, tableBuffer } from './sharedTable.js';
@@ -62,26 +66,6 @@ import { InlineHost, ThreadHost } from './parallelHosts.js';
 import type { Host, Hooks } from './parallelHosts.js';
 import { needsGrowth } from './parallelHosts.js';
 
-/** Without an explicit shard depth, cut at the first level holding at least this many states per shard. */
-export const SHARD_MIN_PER_SHARD = 32;
-
-export interface ShardSpec {
-  /** 0-based */
-  readonly index: number;
-  readonly count: number;
-  /** the level to cut; undefined: the first level with at least SHARD_MIN_PER_SHARD * count states */
-  readonly depth: number | undefined;
-}
-
-/** Where a shard's search was cut. */
-export interface ShardCut {
-  /** the level cut, undefined if the search ended (or hit the depth bound) before one qualified: then every shard explored everything */
-  readonly depth: number | undefined;
-  /** states of that level (all shards) */
-  readonly frontier: number;
-  /** states of that level this shard went on from */
-  readonly part: number;
-}
 
 export interface ParallelOptions extends ExploreOptions {
   /** threads that expand states: this one and workers - 1 worker threads (0 or 1: this thread only) */
@@ -119,12 +103,8 @@ export const SPAWN_AT = 128;
 
 export type Stop = StopReason | 'states' | 'seconds';
 
-/** What a level keeps for the paths to its states. */
-interface Level {
-  readonly parent: Int32Array;
-  /** a byte per state when the model has at most 256 actions (levelProtocol.ts actionView) */
-  readonly action: Uint8Array | Int32Array;
-}
+/** What a level keeps for the paths to its states (action: a byte per state when the model has at most 256 actions, levelProtocol.ts actionView). */
+type Level = LevelPaths;
 
 /** The coordinator: levels, table growth, violations, bounds. */
 class Search {
@@ -234,27 +214,15 @@ class Search {
     return frontierOf(this.model.stateBytes, [w], MAX_CHUNK);
   }
 
-  /** Cut the frontier of level `level` to this shard's part, if this is the level to cut. */
+  /** Cut the frontier of level `level` to this shard's part, if this is the level to cut (shardCut.ts). */
   maybeCut(level: number, frontier: Frontier): Frontier {
     const sh = this.opts.shard;
-    const count = frontier.count;
     if (!sh || this.cut) return frontier;
-    const here = sh.depth !== undefined ? level === sh.depth : count >= SHARD_MIN_PER_SHARD * sh.count;
-    if (!here) return frontier;
-    const kept = Math.max(0, Math.ceil((count - sh.index) / sh.count));
-    const all = statesOf(this.model.stateBytes, frontier);
-    const lv = this.levels[level]!;
-    const states: Uint32Array[] = [];
-    const parent = new Int32Array(kept);
-    const action = lv.action instanceof Uint8Array ? new Uint8Array(kept) : new Int32Array(kept);
-    for (let k = sh.index, q = 0; k < count; k += sh.count, q++) {
-      states.push(all[k]!);
-      parent[q] = lv.parent[k]!;
-      action[q] = lv.action[k]!;
-    }
-    this.levels[level] = { parent, action };
-    this.cut = { depth: level, frontier: count, part: kept };
-    return frontierOf(this.model.stateBytes, states, MAX_CHUNK);
+    const r = cutForShard(sh, level, frontier, this.levels[level]!, this.model.stateBytes, MAX_CHUNK);
+    if (!r) return frontier;
+    this.levels[level] = r.paths;
+    this.cut = r.cut;
+    return r.frontier;
   }
 
   /**
