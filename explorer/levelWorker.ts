@@ -32,7 +32,7 @@
  * number of workers or the timing.
  */
 import { finishHi, finishLo } from './fingerprint.js';
-import { Column32, Column8 } from './growable.js';
+import { Column32, Column8, ColumnF64 } from './growable.js';
 import { BlockDecoder, BlockEncoder, markDead } from './levelBlocks.js';
 import { AmpleSelector } from './por.js';
 import { INSERTED, OLD, OLD_THIS_LEVEL, SharedTable } from './sharedTable.js';
@@ -40,20 +40,6 @@ import { Successors } from './successor.js';
 import type { Model, Property } from './types.js';
 import { actionView, atomicMin, C, FOUND_EARLIER, PHASE_EXPAND, PHASE_PLACE, rangeStart, rehashShare, succView } from './levelProtocol.js';
 import type { HostMsg, LevelMsg } from './levelProtocol.js';
-
-/** A growable column of byte offsets (64-bit floats: an arena may pass 2 GiB). */
-class Offsets {
-  data = new Float64Array(256);
-  length = 0;
-  push(x: number): void {
-    if (this.length === this.data.length) {
-      const d = new Float64Array(this.data.length * 2);
-      d.set(this.data);
-      this.data = d;
-    }
-    this.data[this.length++] = x;
-  }
-}
 
 export class LevelWorker {
   private table!: SharedTable;
@@ -102,10 +88,10 @@ export class LevelWorker {
   /** the chunks this worker expanded this level: chunk id, first record, first byte of its blocks in `enc`, first entry of blockStarts */
   private readonly myChunks = new Column32();
   private readonly myStarts = new Column32();
-  private readonly myBytes = new Offsets();
+  private readonly myBytes = new ColumnF64();
   private readonly myBlocks = new Column32();
   /** where each block begins in `enc` (a chunk's records go to blocks of lv.blockRecords) */
-  private readonly blockStarts = new Offsets();
+  private readonly blockStarts = new ColumnF64();
   /** records of the chunk being expanded */
   private chunkRecords = 0;
 

@@ -377,30 +377,3 @@ describe('FingerprintSet', () => {
     expect(hashLo(w, 1, 3)).toBe(hashLo(v, 0, 3));
   });
 });
-
-describe('Arena (BFS level storage)', () => {
-  it('keeps records across chunk boundaries and after clear()', async () => {
-    const { Arena } = await import('../../explorer/growable.js');
-    // 100-byte chunks and a width that does not divide them: 14 records per chunk, none straddling two.
-    const width = 7;
-    const a = new Arena(width, 2, 100);
-    const rec = new Uint8Array(width);
-    for (let i = 0; i < 45; i++) {
-      rec[0] = i;
-      rec[width - 1] = 255 - i;
-      a.push(rec);
-    }
-    expect(a.count).toBe(45);
-    expect(a.peakBytes).toBe(4 * 14 * width);
-    for (const i of [0, 13, 14, 15, 27, 28, 44]) {
-      expect(a.at(i)[0]).toBe(i);
-      expect(a.at(i)[width - 1]).toBe(255 - i);
-      expect(a.at(i).length).toBe(width);
-    }
-    a.clear();
-    rec[0] = 7;
-    a.push(rec);
-    expect(a.at(0)[0]).toBe(7);
-    expect(a.count).toBe(1);
-  });
-});
