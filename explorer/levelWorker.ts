@@ -37,6 +37,7 @@ import { BlockDecoder, BlockEncoder, markDead } from './levelBlocks.js';
 import { AmpleSelector } from './por.js';
 import { INSERTED, OLD, OLD_THIS_LEVEL, SharedTable } from './sharedTable.js';
 import { Successors } from './successor.js';
+import { ASK, TagCache } from './tagCache.js';
 import type { Model, Property } from './types.js';
 import { actionView, atomicMin, C, FOUND_EARLIER, PHASE_EXPAND, PHASE_PLACE, rangeStart, rehashShare, succView } from './levelProtocol.js';
 import type { HostMsg, LevelMsg } from './levelProtocol.js';
@@ -61,6 +62,8 @@ export class LevelWorker {
   /** successor pipeline: canonical form, incremental fingerprint, which properties to check (successor.ts) */
   private readonly succs: Successors;
   private readonly enabled: Int32Array;
+  /** answers of the shared table for recently seen states (tagCache.ts) */
+  private readonly cache = new TagCache();
 
   // this level's records: the successors this worker's chunks own (or
   // owned), in blocks in `enc`, parent and action in columns. Two arenas
@@ -185,7 +188,7 @@ export class LevelWorker {
     const cols = this.recParent.data.byteLength + this.recAction.data.byteLength + this.recViol.data.byteLength
       + this.myChunks.data.byteLength + this.myStarts.data.byteLength + this.myBytes.data.byteLength
       + this.myBlocks.data.byteLength + this.blockStarts.data.byteLength;
-    return this.encoders[0].capacity + this.encoders[1].capacity + this.dec.bytes + cols;
+    return this.encoders[0].capacity + this.encoders[1].capacity + this.dec.bytes + this.cache.bytes + cols;
   }
 
   run(phase: number, boundary: () => boolean): void {
@@ -307,10 +310,15 @@ export class LevelWorker {
     // after choose(): the successor its visibility test computed, if any
     succ.make(a, chose ? this.sel!.successorOf(a) : undefined);
     this.takes++;
-    // No private cache of the level's states in front of the shared table
-    // (as explorer/bfs.ts has): one (a FingerprintMap per worker, 3 MB each
-    // on the benchmark, 3.4 bytes per state for two) measured no faster.
-    const r = this.table.visit(succ.hi, succ.lo, this.tag, this.lv.base >>> 0);
+    const hi = succ.hi;
+    const lo = succ.lo;
+    const base = this.lv.base >>> 0;
+    // this thread's cache of the table's answers first (tagCache.ts)
+    let r = this.cache.answer(hi, lo, this.tag, base);
+    if (r === ASK) {
+      r = this.table.visit(hi, lo, this.tag, base);
+      this.cache.remember(hi, lo, r, this.tag);
+    }
     if (r === OLD) return false;
     if (r === OLD_THIS_LEVEL) return true;
     if (r === INSERTED) this.inserted++;
