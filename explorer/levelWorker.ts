@@ -31,6 +31,7 @@
  * exactly the order of the one-thread BFS (explorer/bfs.ts), whatever the
  * number of workers or the timing.
  */
+import { letGo } from './collectGarbage.js';
 import { finishHi, finishLo } from './fingerprint.js';
 import { Column32, Column8, ColumnF64 } from './growable.js';
 import { BlockDecoder, BlockEncoder, markDead } from './levelBlocks.js';
@@ -131,8 +132,7 @@ export class LevelWorker {
     this.words = model.stateBytes >>> 2;
     this.succs = new Successors(model, properties, sym);
     this.enabled = new Int32Array(Math.max(1, model.actionCount));
-    const shared = (n: number): Uint8Array => new Uint8Array(new SharedArrayBuffer(n));
-    this.encoders = [new BlockEncoder(model.stateBytes, 4096, shared), new BlockEncoder(model.stateBytes, 4096, shared)];
+    this.encoders = [new BlockEncoder(model.stateBytes, 4096, sharedArena()), new BlockEncoder(model.stateBytes, 4096, sharedArena())];
     this.enc = this.encoders[1];
     this.dec = new BlockDecoder(model.stateBytes);
     this.recAction = model.actionCount <= 256 ? new Column8() : new Column32();
@@ -143,6 +143,7 @@ export class LevelWorker {
 
   receive(m: HostMsg): void {
     if (m.kind === 'table') {
+      if (this.table) letGo(this.table.buf.byteLength); // the table it replaces (collectGarbage.ts)
       this.table = new SharedTable(m.buf);
     } else if (m.kind === 'rehash') {
       this.rehashing = { into: new SharedTable(m.buf), spill: new Uint32Array(m.spill) };
@@ -449,4 +450,14 @@ export class LevelWorker {
       for (let b = 0; b < 32; b++) if (mask & (1 << b)) atomicMin(this.viol, w * 32 + b, pos);
     }
   }
+}
+
+/** An encoder's allocator: each arena in a SharedArrayBuffer, the one it replaces let go of (collectGarbage.ts). */
+function sharedArena(): (n: number) => Uint8Array {
+  let held = 0;
+  return (n) => {
+    letGo(held);
+    held = n;
+    return new Uint8Array(new SharedArrayBuffer(n));
+  };
 }

@@ -7,6 +7,7 @@
  */
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
+import { letGo } from './collectGarbage.js';
 import { runnableUrl } from './factory.js';
 import type { ModelFactoryRef } from './factory.js';
 import { C, finishRehash, PHASE_EXPAND, PHASE_QUIT, rehashShare, SPILL_STRIDE } from './levelProtocol.js';
@@ -273,7 +274,11 @@ export class ThreadHost implements Host {
     this.ports.forEach((port, i) => {
       for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
         const x = m.message as ArenaMsg | { kind: 'error'; message?: string };
-        if (x.kind === 'arena') this.threadArenas[i]![x.parity & 1] = x.buf;
+        if (x.kind === 'arena') {
+          const before = this.threadArenas[i]![x.parity & 1];
+          if (before) letGo(before.byteLength); // the worker's grown arena replaces it (collectGarbage.ts)
+          this.threadArenas[i]![x.parity & 1] = x.buf;
+        }
         else this.errors.push(x.message ?? '');
       }
     });
