@@ -63,8 +63,8 @@ export class LevelWorker {
   /** successor pipeline: canonical form, incremental fingerprint, which properties to check (successor.ts) */
   private readonly succs: Successors;
   private readonly enabled: Int32Array;
-  /** answers of the shared table for recently seen states (tagCache.ts) */
-  private readonly cache = new TagCache();
+  /** answers of the shared table for recently seen states (tagCache.ts), from the first level shared with other threads (768 KiB: not for small runs) */
+  private cache: TagCache | undefined;
 
   // this level's records: the successors this worker's chunks own (or
   // owned), in blocks in `enc`, parent and action in columns. Two arenas
@@ -149,6 +149,7 @@ export class LevelWorker {
       this.rehashing = { into: new SharedTable(m.buf), spill: new Uint32Array(m.spill) };
     } else if (m.kind === 'level') {
       this.lv = m;
+      if (m.participants > 1) this.cache ??= new TagCache();
       this.arenas = m.arenas.map((b) => new Uint8Array(b));
       this.succ = succView(m.succ, this.model.actionCount);
       this.counts = new Int32Array(m.counts);
@@ -189,7 +190,7 @@ export class LevelWorker {
     const cols = this.recParent.data.byteLength + this.recAction.data.byteLength + this.recViol.data.byteLength
       + this.myChunks.data.byteLength + this.myStarts.data.byteLength + this.myBytes.data.byteLength
       + this.myBlocks.data.byteLength + this.blockStarts.data.byteLength;
-    return this.encoders[0].capacity + this.encoders[1].capacity + this.dec.bytes + this.cache.bytes + cols;
+    return this.encoders[0].capacity + this.encoders[1].capacity + this.dec.bytes + (this.cache?.bytes ?? 0) + cols;
   }
 
   run(phase: number, boundary: () => boolean): void {
@@ -315,10 +316,11 @@ export class LevelWorker {
     const lo = succ.lo;
     const base = this.lv.base >>> 0;
     // this thread's cache of the table's answers first (tagCache.ts)
-    let r = this.cache.answer(hi, lo, this.tag, base);
+    const cache = this.cache;
+    let r = cache ? cache.answer(hi, lo, this.tag, base) : ASK;
     if (r === ASK) {
       r = this.table.visit(hi, lo, this.tag, base);
-      this.cache.remember(hi, lo, r, this.tag);
+      cache?.remember(hi, lo, r, this.tag);
     }
     if (r === OLD) return false;
     if (r === OLD_THIS_LEVEL) return true;
