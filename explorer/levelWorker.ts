@@ -11,20 +11,17 @@
  *   chunk's blocks (delta-encoded, a block every lv.blockRecords records)
  *   in this worker's arena for the next level: a SharedArrayBuffer the
  *   next level is read from in place by every participant (no copy). The
- *   parent position and action of each go to private columns. A chunk
+ *   parent position and action of each are kept with the record
+ *   (explorer/levelRecords.ts). A chunk
  *   that claims a state from a later chunk counts one record `dropped`
  *   for that chunk; so once every chunk is expanded, the coordinator
  *   knows each chunk's kept records (recorded - dropped) and blocks, and
  *   turns them into positions and block numbers, without another pass.
- * - PLACE: enter each chunk's blocks in the next level's block table
- *   (arena, bytes, kept records), and its kept records' parents and
- *   actions at chunk position + rank; a record a smaller chunk claimed
- *   (its slot no longer carries the chunk's tag) is marked dead in its
- *   block: it keeps its place, since the next record is encoded against
- *   it, but it is no state of the level (claims are rare). The violations
- *   found on kept records (properties are checked as a record is made)
- *   become positions, keeping per property the smallest (an atomic min):
- *   the first violating state in BFS order.
+ * - PLACE (explorer/levelRecords.ts): enter each chunk's blocks in the
+ *   next level's block table, its kept records' parents and actions at
+ *   chunk position + rank, and mark dead the records a smaller chunk
+ *   claimed; the violations found on kept records (properties are checked
+ *   as a record is made) become positions.
  *
  * Next-level order is thus by chunk, then by discovery within the chunk:
  * by (parent position, enabled index) of each state's first discoverer,
@@ -32,15 +29,14 @@
  * number of workers or the timing.
  */
 import { letGo } from './collectGarbage.js';
-import { finishHi, finishLo } from './fingerprint.js';
-import { Column32, Column8, ColumnF64 } from './growable.js';
-import { BlockDecoder, BlockEncoder, markDead } from './levelBlocks.js';
+import { BlockDecoder, BlockEncoder } from './levelBlocks.js';
+import { LevelRecords } from './levelRecords.js';
 import { AmpleSelector } from './por.js';
 import { INSERTED, OLD, OLD_THIS_LEVEL, SharedTable } from './sharedTable.js';
 import { Successors } from './successor.js';
 import { ASK, TagCache } from './tagCache.js';
 import type { Model, Property } from './types.js';
-import { actionView, atomicMin, C, FOUND_EARLIER, PHASE_EXPAND, PHASE_PLACE, rangeStart, rehashShare, succView } from './levelProtocol.js';
+import { atomicMin, C, FOUND_EARLIER, PHASE_EXPAND, PHASE_PLACE, rangeStart, rehashShare, succView } from './levelProtocol.js';
 import type { HostMsg, LevelMsg } from './levelProtocol.js';
 
 export class LevelWorker {
@@ -51,13 +47,6 @@ export class LevelWorker {
   private succ!: Uint8Array | Uint16Array | Int32Array;
   private counts!: Int32Array;
   private dropped!: Int32Array;
-  private nextParent!: Int32Array;
-  private nextAction!: Uint8Array | Int32Array;
-  private nextFirstBlock!: Int32Array;
-  private nextBlockKept!: Int32Array;
-  private nextBlockArena!: Int32Array;
-  private nextBlockStart!: Float64Array;
-  private nextBlockEnd!: Float64Array;
 
   private readonly words: number;
   /** successor pipeline: canonical form, incremental fingerprint, which properties to check (successor.ts) */
@@ -79,23 +68,11 @@ export class LevelWorker {
   /** told of an arena this worker allocated (a worker thread posts it to the coordinator: levelProtocol.ts ArenaMsg) */
   onArena: ((parity: number, buf: SharedArrayBuffer) => void) | undefined;
   private readonly dec: BlockDecoder;
-  private recCount = 0;
-  private readonly recParent = new Column32();
-  /** a byte per record when the model has at most 256 actions */
-  private readonly recAction: Column8 | Column32;
-  /** the records that violate a property (rare): record number, then maskWords words of property bits */
-  private readonly recViol = new Column32();
-  private readonly maskWords: number;
+  /** this level's records: parents, actions, violations, chunks (levelRecords.ts, which also does PLACE) */
+  private readonly records: LevelRecords;
   private readonly mask: Int32Array;
   /** per property: violated in an earlier level, or already seen failing by this worker this level */
   private readonly seen: Uint8Array;
-  /** the chunks this worker expanded this level: chunk id, first record, first byte of its blocks in `enc`, first entry of blockStarts */
-  private readonly myChunks = new Column32();
-  private readonly myStarts = new Column32();
-  private readonly myBytes = new ColumnF64();
-  private readonly myBlocks = new Column32();
-  /** where each block begins in `enc` (a chunk's records go to blocks of lv.blockRecords) */
-  private readonly blockStarts = new ColumnF64();
   /** records of the chunk being expanded */
   private chunkRecords = 0;
 
@@ -135,9 +112,8 @@ export class LevelWorker {
     this.encoders = [new BlockEncoder(model.stateBytes, 4096, sharedArena()), new BlockEncoder(model.stateBytes, 4096, sharedArena())];
     this.enc = this.encoders[1];
     this.dec = new BlockDecoder(model.stateBytes);
-    this.recAction = model.actionCount <= 256 ? new Column8() : new Column32();
-    this.maskWords = Math.ceil(properties.length / 32);
-    this.mask = new Int32Array(this.maskWords);
+    this.records = new LevelRecords(model.stateBytes, model.actionCount, Math.ceil(properties.length / 32));
+    this.mask = new Int32Array(this.records.maskWords);
     this.seen = new Uint8Array(properties.length);
   }
 
@@ -155,13 +131,7 @@ export class LevelWorker {
       this.counts = new Int32Array(m.counts);
       this.dropped = new Int32Array(m.dropped);
     } else {
-      this.nextParent = new Int32Array(m.parent);
-      this.nextAction = actionView(m.action, this.model.actionCount);
-      this.nextFirstBlock = m.firstBlock;
-      this.nextBlockKept = new Int32Array(m.blockKept);
-      this.nextBlockArena = new Int32Array(m.blockArena);
-      this.nextBlockStart = new Float64Array(m.blockStart);
-      this.nextBlockEnd = new Float64Array(m.blockEnd);
+      this.records.receive(m);
     }
   }
 
@@ -187,10 +157,7 @@ export class LevelWorker {
 
   /** Bytes this worker holds privately (for bytes/state). */
   get privateBytes(): number {
-    const cols = this.recParent.data.byteLength + this.recAction.data.byteLength + this.recViol.data.byteLength
-      + this.myChunks.data.byteLength + this.myStarts.data.byteLength + this.myBytes.data.byteLength
-      + this.myBlocks.data.byteLength + this.blockStarts.data.byteLength;
-    return this.encoders[0].capacity + this.encoders[1].capacity + this.dec.bytes + (this.cache?.bytes ?? 0) + cols;
+    return this.encoders[0].capacity + this.encoders[1].capacity + this.dec.bytes + (this.cache?.bytes ?? 0) + this.records.byteLength;
   }
 
   run(phase: number, boundary: () => boolean): void {
@@ -207,10 +174,7 @@ export class LevelWorker {
   private expand(boundary: () => boolean): void {
     this.enc = this.encoderOf(this.lv.level + 1);
     this.enc.clear();
-    this.recCount = 0;
-    this.recParent.length = this.recAction.length = 0;
-    this.myChunks.length = this.myStarts.length = this.myBytes.length = this.myBlocks.length = this.blockStarts.length = 0;
-    this.recViol.length = 0;
+    this.records.clear();
     this.resetSeen();
     const n = this.lv.nChunks;
     const parts = this.lv.participants;
@@ -238,7 +202,7 @@ export class LevelWorker {
     }
     const parity = (this.lv.level + 1) & 1;
     const buf = this.enc.bytes.buffer;
-    if (this.recCount > 0 && buf !== this.told[parity]) {
+    if (this.records.count > 0 && buf !== this.told[parity]) {
       this.told[parity] = buf;
       this.onArena?.(parity, buf as SharedArrayBuffer);
     }
@@ -248,10 +212,7 @@ export class LevelWorker {
   private expandChunk(c: number): number {
     const { lv, dec } = this;
     this.tag = (lv.base + c) >>> 0;
-    this.myChunks.push(c);
-    this.myStarts.push(this.recCount);
-    this.myBytes.push(this.enc.length);
-    this.myBlocks.push(this.blockStarts.length);
+    this.records.beginChunk(c, this.enc.length);
     this.chunkRecords = 0;
     this.inserted = 0;
     this.beyond = 0;
@@ -264,7 +225,7 @@ export class LevelWorker {
       }
     }
     if (this.beyond) Atomics.add(this.ctl, C.BEYOND, this.beyond);
-    this.counts[c] = this.recCount - this.myStarts.data[this.myStarts.length - 1]!;
+    this.counts[c] = this.records.chunkCount;
     return this.inserted;
   }
 
@@ -333,12 +294,10 @@ export class LevelWorker {
     // INSERTED or CLAIMED: this chunk owns it, for now
     if (this.chunkRecords++ % this.lv.blockRecords === 0) {
       this.enc.beginBlock();
-      this.blockStarts.push(this.enc.length);
+      this.records.beginBlock(this.enc.length);
     }
     this.enc.push(succ.outW);
-    this.recParent.push(i);
-    this.recAction.push(a);
-    this.checkProperties(succ.out, this.recCount++);
+    this.checkProperties(succ.out, this.records.add(i, a));
     return true;
   }
 
@@ -358,7 +317,7 @@ export class LevelWorker {
    */
   private checkProperties(state: Uint8Array, r: number): void {
     const { properties, seen, mask } = this;
-    const mw = this.maskWords;
+    const mw = this.records.maskWords;
     let any = 0;
     for (let w = 0; w < mw; w++) {
       let m = 0;
@@ -373,84 +332,16 @@ export class LevelWorker {
       any |= m;
     }
     if (any === 0) return;
-    this.recViol.push(r);
-    for (let w = 0; w < mw; w++) this.recViol.push(mask[w]!);
+    this.records.violates(r, mask);
   }
 
-  /**
-   * PLACE: for each chunk this worker expanded, its blocks into the next
-   * level's block table (they stay where they are, in this worker's
-   * arena), its kept records' parents and actions at their positions,
-   * their violations to positions.
-   */
+  /** PLACE (levelRecords.ts): this worker's records of the level just expanded become states of the next level. */
   private place(): void {
-    const { dec, enc, table } = this;
-    const words = this.words;
-    const chunks = this.myChunks.length;
-    const viol = this.recViol.data;
-    const violEnd = this.recViol.length;
-    const stride = 1 + this.maskWords;
-    const per = this.lv.blockRecords;
-    const starts = this.blockStarts.data;
-    let v = 0; // the next entry of recViol (records come in increasing order, as the chunks here)
-    for (let m = 0; m < chunks; m++) {
-      const c = this.myChunks.data[m]!;
-      const r0 = this.myStarts.data[m]!;
-      const r1 = m + 1 < chunks ? this.myStarts.data[m + 1]! : this.recCount;
-      const b1 = m + 1 < chunks ? this.myBytes.data[m + 1]! : enc.length;
-      const s0 = this.myBlocks.data[m]!;
-      const s1 = m + 1 < chunks ? this.myBlocks.data[m + 1]! : this.blockStarts.length;
-      const tag = (this.lv.base + c) >>> 0;
-      const first = this.nextFirstBlock[c]! - s0; // + k: block k's entry in the next level's table
-      let pos = this.counts[c]!;
-      for (let k = s0; k < s1; k++) {
-        this.nextBlockArena[first + k] = this.index;
-        this.nextBlockStart[first + k] = starts[k]!;
-        this.nextBlockEnd[first + k] = k + 1 < s1 ? starts[k + 1]! : b1;
-      }
-      if (this.dropped[c] === 0) {
-        // Claims are rare: a chunk nobody took a state from keeps every
-        // record, and skips the table look-ups (a cache miss each in a big table).
-        for (let r = r0; r < r1; r++) this.keep(r, pos + r - r0);
-        for (; v < violEnd && viol[v]! < r1; v += stride) this.violated(v, pos + viol[v]! - r0);
-        for (let k = s0; k < s1; k++) this.nextBlockKept[first + k] = Math.min(per, r1 - r0 - (k - s0) * per);
-      } else {
-        // Which records are still this chunk's: decode the blocks for their
-        // fingerprints; the others are marked dead where they are.
-        let r = r0;
-        for (let k = s0; k < s1; k++) {
-          dec.begin(enc.bytes, starts[k]!, k + 1 < s1 ? starts[k + 1]! : b1);
-          let kept = 0;
-          for (; dec.next(); r++) {
-            const mine = table.tagOf(finishHi(dec.cur[words]! | 0), finishLo(dec.cur[words + 1]! | 0)) === tag;
-            if (!mine) markDead(enc.bytes, dec.header);
-            else this.keep(r, pos + kept);
-            if (v < violEnd && viol[v] === r) {
-              if (mine) this.violated(v, pos + kept);
-              v += stride;
-            }
-            if (mine) kept++;
-          }
-          pos += kept;
-          this.nextBlockKept[first + k] = kept;
-        }
-      }
-    }
-  }
-
-  /** Record r is the state at `pos` of the next level. */
-  private keep(r: number, pos: number): void {
-    this.nextParent[pos] = this.recParent.data[r]!;
-    this.nextAction[pos] = this.recAction.data[r]!;
-  }
-
-  /** The properties of recViol entry v are violated at `pos`. */
-  private violated(v: number, pos: number): void {
-    const mw = this.maskWords;
-    for (let w = 0; w < mw; w++) {
-      const mask = this.recViol.data[v + 1 + w]!;
-      for (let b = 0; b < 32; b++) if (mask & (1 << b)) atomicMin(this.viol, w * 32 + b, pos);
-    }
+    const { lv } = this;
+    this.records.place({
+      enc: this.enc, dec: this.dec, table: this.table, blockRecords: lv.blockRecords, base: lv.base,
+      counts: this.counts, dropped: this.dropped, index: this.index, viol: this.viol,
+    });
   }
 }
 
