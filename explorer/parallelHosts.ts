@@ -278,8 +278,9 @@ export class ThreadHost implements Host {
           const before = this.threadArenas[i]![x.parity & 1];
           if (before) letGo(before.byteLength); // the worker's grown arena replaces it (collectGarbage.ts)
           this.threadArenas[i]![x.parity & 1] = x.buf;
+        } else {
+          this.errors.push(x.message ?? '');
         }
-        else this.errors.push(x.message ?? '');
       }
     });
     if (Atomics.load(this.ctl, C.ERROR)) this.fail();
