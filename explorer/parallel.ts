@@ -3,7 +3,7 @@
  * table (`--workers N`), and the frontier split behind `--shard i/N`.
  *
  * The coordinating thread owns the levels: it runs each level in two
- * phases (explorer/levelWorker.ts: EXPAND, then PLACE) with the
+ * phases (explorer/levelWorker.ts: EXPAND, then PLACE in levelRecords.ts) with the
  * `workers - 1` worker threads, taking chunks itself between its duties
  * (the clock, the stop hook, growing the table) and waiting for the
  * workers with Atomics.wait, so exploreParallel() is a synchronous call
@@ -36,7 +36,7 @@
  * states at consecutive positions, after those of chunk c - 1, and has
  * tag base + c, so a smaller tag still means an earlier discoverer in
  * frontier order (sharedTable.ts); and a chunk whose record was claimed
- * by a smaller chunk marks it dead in its block (levelWorker.ts PLACE),
+ * by a smaller chunk marks it dead in its block (levelRecords.ts PLACE),
  * so each state of the level is the live record of exactly one block,
  * its first discoverer's, at the position the one-thread BFS gives it.
  *
