@@ -15,6 +15,14 @@
  *   the generic explorer directly: what the explorer costs per state
  *   when the model costs nothing.
  *
+ * `--long` adds the same open mode with up to 4 operations per actor
+ * (59 M states, ~3 min on one worker, ~1.7 min on two, 2.7 GB): a run
+ * long enough that the second thread's start-up (~0.25 s: a V8 isolate
+ * loading the modules and warming its JIT while the first thread goes on
+ * alone) no longer weighs on the two-worker ratio. It is measured once
+ * unless `--runs` says otherwise, and its full graph (193 M states,
+ * ~5 min and ~10 GB) is counted on two workers.
+ *
  * `--json` prints one object per configuration and worker count;
  * `--quick` runs each measurement once (for smoke tests); `--runs N`;
  * `--only TEXT` runs the configurations whose name contains TEXT.
@@ -62,6 +70,8 @@ interface Job {
   readonly invariants?: readonly string[];
   /** instead of cells: the toy model (bench/toyModel.ts), explored without check() */
   readonly toy?: ToyArgs;
+  /** minutes, not seconds: only with --long, measured once unless --runs is given, full graph counted on two workers */
+  readonly long?: boolean;
 }
 
 interface Sample {
@@ -95,7 +105,7 @@ function runJob(job: Job, o: CheckOptions): Sample {
   let largest = 0;
   for (const { s, k } of job.cells) {
     const t0 = performance.now();
-    const r = check(s, k, { ...o, ...(job.invariants ? { invariants: job.invariants } : {}), recheck: false, maxStates: 50_000_000 });
+    const r = check(s, k, { ...o, ...(job.invariants ? { invariants: job.invariants } : {}), recheck: false, maxStates: 500_000_000 });
     acc.seconds += (performance.now() - t0) / 1000;
     acc.states += r.stats.states;
     acc.transitions += r.stats.transitions;
@@ -128,6 +138,7 @@ const round = (x: number, digits: number): number => Math.round(x * 10 ** digits
 function jobs(): Job[] {
   const newest = kernelOfEra(ERAS[ERAS.length - 1]!);
   const open = openScenario(openSpec({ procs: 2, pages: 2, maxOps: 3 }));
+  const open4 = openScenario(openSpec({ procs: 2, pages: 2, maxOps: 4 }));
   const stress = (k: string): Job => {
     const file = 'bench/stress.pincow';
     const s = compileText(readFileSync(join(packageRoot(), file), 'utf8'), file, false);
@@ -144,6 +155,7 @@ function jobs(): Job[] {
     stress('6.1'),
     toy(64),
     toy(new MmModel(open.cfg, newest).stateBytes),
+    { config: `${open4.name} on ${newest.label} (all invariants)`, cells: [{ s: open4, k: newest }], invariants: INVARIANT_NAMES, long: true },
   ];
 }
 
@@ -151,15 +163,18 @@ function main(): void {
   const argv = process.argv.slice(2);
   const json = argv.includes('--json');
   const runsAt = argv.indexOf('--runs');
-  const runs = argv.includes('--quick') ? 1 : runsAt >= 0 ? Math.max(1, Number(argv[runsAt + 1]) || 3) : 3;
+  const runsGiven = runsAt >= 0 ? Math.max(1, Number(argv[runsAt + 1]) || 3) : undefined;
+  const runs = argv.includes('--quick') ? 1 : (runsGiven ?? 3);
   const onlyAt = argv.indexOf('--only');
   const only = onlyAt >= 0 ? (argv[onlyAt + 1] ?? '') : '';
+  const long = argv.includes('--long');
   const figures: Figure[] = [];
-  for (const job of jobs().filter((j) => j.config.includes(only))) {
+  for (const job of jobs().filter((j) => j.config.includes(only) && (long || !j.long))) {
     process.stderr.write(`bench: ${job.config} ...\n`);
-    const full = runJob(job, { por: false, symmetry: false }).states;
+    // a long job's full graph needs ~10 GB and minutes even so: counted on two workers (the count is the same)
+    const full = runJob(job, { por: false, symmetry: false, ...(job.long ? { workers: 2 } : {}) }).states;
     for (const workers of [1, 2]) {
-      const f = measure(job, workers, runs, full);
+      const f = measure(job, workers, job.long ? (runsGiven ?? 1) : runs, full);
       figures.push(f);
       if (!json) process.stdout.write(line(f));
     }
