@@ -263,6 +263,54 @@ export class BlockDecoder {
   }
 }
 
+/**
+ * Finds records' headers in a block without decoding them (PLACE marks
+ * claimed records dead by their position in the block): it steps over
+ * each record's entries by their masks, with no fingerprint mixing and
+ * no writes, a few times cheaper than BlockDecoder.next().
+ */
+export class HeaderWalker {
+  private src: Uint8Array = new Uint8Array(0);
+  private at = 0;
+  /** the index in the block of the record at `at` */
+  private index = 0;
+
+  /** Walk the block that starts at src[from]. */
+  begin(src: Uint8Array, from: number): void {
+    this.src = src;
+    this.at = from;
+    this.index = 0;
+  }
+
+  /** The header offset of record j of the block (j not below the last one asked for). */
+  headerOf(j: number): number {
+    const src = this.src;
+    let p = this.at;
+    for (; this.index < j; this.index++) {
+      let count = src[p++]! & COUNT_ESCAPE;
+      if (count === COUNT_ESCAPE) {
+        let shift = 0;
+        let v = 0;
+        for (;;) {
+          const b = src[p++]!;
+          v += (b & 0x7f) * 2 ** shift;
+          shift += 7;
+          if ((b & 0x80) === 0) break;
+        }
+        count += v;
+      }
+      for (let c = 0; c < count; ) {
+        const m = src[p++]! & 15;
+        if (m === 0) continue; // a skip byte
+        c++;
+        p += (m & 1) + ((m >>> 1) & 1) + ((m >>> 2) & 1) + (m >>> 3);
+      }
+    }
+    this.at = p;
+    return p;
+  }
+}
+
 /** Mark the record whose header is at src[header] dead (PLACE: a smaller chunk claimed its state). */
 export function markDead(src: Uint8Array, header: number): void {
   src[header] = src[header]! | DEAD;

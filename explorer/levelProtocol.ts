@@ -17,8 +17,8 @@ export const C = {
   DONE: 2,
   /** bumped (and notified) by a worker whenever the coordinator should look: done, parked, ready, failed */
   EVENT: 3,
-  /** unused */
-  SPARE: 4,
+  /** entries written to the level's claims log (LevelMsg.claims), possibly more than it holds */
+  CLAIMS: 4,
   /** set by the coordinator: take no more chunks */
   STOP: 5,
   /** entries in the table */
@@ -113,7 +113,19 @@ export interface LevelMsg {
   readonly counts: SharedArrayBuffer;
   /** per chunk, its records that a smaller chunk claimed since (atomic adds) */
   readonly dropped: SharedArrayBuffer;
+  /**
+   * The claims log: per claim (sharedTable.ts CLAIMED), the state's hi
+   * fingerprint and the chunk it was claimed from, CLAIM_WORDS words at
+   * the index an atomic add on C.CLAIMS gave; entries past its end are
+   * not written (NextMsg.claims says whether it holds them all). PLACE
+   * finds a chunk's dead records by it instead of looking every record
+   * of the chunk up in the table (levelRecords.ts).
+   */
+  readonly claims: SharedArrayBuffer;
 }
+
+/** Words per claims-log entry: hi, chunk. */
+export const CLAIM_WORDS = 2;
 
 export interface TableMsg {
   readonly kind: 'table';
@@ -134,6 +146,8 @@ export interface NextMsg {
   readonly blockArena: SharedArrayBuffer;
   readonly blockStart: SharedArrayBuffer;
   readonly blockEnd: SharedArrayBuffer;
+  /** entries in the level's claims log (LevelMsg.claims), or -1 if it overflowed (PLACE then looks records up in the table) */
+  readonly claims: number;
 }
 
 /** A growth rehashed in parts by the coordinator and the parked workers (rehashShare): the new table, and where each part leaves its spilled entries. */

@@ -36,7 +36,7 @@ import { INSERTED, OLD, OLD_THIS_LEVEL, SharedTable } from './sharedTable.js';
 import { Successors } from './successor.js';
 import { ASK, TagCache } from './tagCache.js';
 import type { Model, Property } from './types.js';
-import { atomicMin, C, FOUND_EARLIER, PHASE_EXPAND, PHASE_PLACE, rangeStart, rehashShare, succView } from './levelProtocol.js';
+import { atomicMin, C, CLAIM_WORDS, FOUND_EARLIER, PHASE_EXPAND, PHASE_PLACE, rangeStart, rehashShare, succView } from './levelProtocol.js';
 import type { HostMsg, LevelMsg } from './levelProtocol.js';
 
 export class LevelWorker {
@@ -47,6 +47,8 @@ export class LevelWorker {
   private succ!: Uint8Array | Uint16Array | Int32Array;
   private counts!: Int32Array;
   private dropped!: Int32Array;
+  /** the level's claims log (LevelMsg.claims) */
+  private claims!: Int32Array;
 
   private readonly words: number;
   /** successor pipeline: canonical form, incremental fingerprint, which properties to check (successor.ts) */
@@ -130,6 +132,7 @@ export class LevelWorker {
       this.succ = succView(m.succ, this.model.actionCount);
       this.counts = new Int32Array(m.counts);
       this.dropped = new Int32Array(m.dropped);
+      this.claims = new Int32Array(m.claims);
     } else {
       this.records.receive(m);
     }
@@ -286,7 +289,7 @@ export class LevelWorker {
     if (r === OLD) return false;
     if (r === OLD_THIS_LEVEL) return true;
     if (r === INSERTED) this.inserted++;
-    else Atomics.add(this.dropped, this.table.claimedFrom - this.lv.base, 1); // CLAIMED: its previous owner loses the record
+    else this.claimed(hi, this.table.claimedFrom - this.lv.base); // CLAIMED: its previous owner loses the record
     if (this.lv.probe) {
       if (r === INSERTED) this.beyond++;
       return true;
@@ -297,8 +300,18 @@ export class LevelWorker {
       this.records.beginBlock(this.enc.length);
     }
     this.enc.push(succ.outW);
-    this.checkProperties(succ.out, this.records.add(i, a));
+    this.checkProperties(succ.out, this.records.add(i, a, hi));
     return true;
+  }
+
+  /** This chunk claimed a state (hi fingerprint `hi`) from `chunk`: count it there, and log it for PLACE (levelProtocol.ts LevelMsg.claims). */
+  private claimed(hi: number, chunk: number): void {
+    Atomics.add(this.dropped, chunk, 1);
+    const k = Atomics.add(this.ctl, C.CLAIMS, 1) * CLAIM_WORDS;
+    if (k < this.claims.length) {
+      this.claims[k] = hi;
+      this.claims[k + 1] = chunk;
+    }
   }
 
   /** Only the properties violated in earlier levels are skipped. */
@@ -341,6 +354,7 @@ export class LevelWorker {
     this.records.place({
       enc: this.enc, dec: this.dec, table: this.table, blockRecords: lv.blockRecords, base: lv.base,
       counts: this.counts, dropped: this.dropped, index: this.index, viol: this.viol,
+      claims: this.claims,
     });
   }
 }

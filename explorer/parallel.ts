@@ -51,7 +51,7 @@
  */
 import { collisionProbability, finishHi, finishLo, rawA, rawB } from './fingerprint.js';
 import type { ModelFactoryRef } from './factory.js';
-import { actionBytes, actionView, C, FOUND_EARLIER, NONE, PHASE_EXPAND, PHASE_PLACE, rangeStart, succBytes, succView } from './levelProtocol.js';
+import { actionBytes, actionView, C, CLAIM_WORDS, FOUND_EARLIER, NONE, PHASE_EXPAND, PHASE_PLACE, rangeStart, succBytes, succView } from './levelProtocol.js';
 import { chunksOf, frontierOf } from './levelFrontier.js';
 import { cutForShard } from './shardCut.js';
 import type { LevelPaths, ShardCut, ShardSpec } from './shardCut.js';
@@ -77,6 +77,8 @@ export interface ParallelOptions extends ExploreOptions {
   readonly reverseChunks?: boolean;
   /** test hook: hand levels of at least this many states to the threads (default PARALLEL_MIN), and start them at once */
   readonly parallelMin?: number;
+  /** test hook: the claims log's entries per level (default: a quarter of the frontier, at least CLAIMS_MIN); 0 makes every level overflow it */
+  readonly claimsCapacity?: number;
 }
 
 export interface ParallelResult extends ExploreResult {
@@ -88,6 +90,9 @@ const INITIAL_SLOTS = 1 << 12;
 const GROWTH = 1.5;
 const MAX_LOAD = 0.75;
 const MAX_CHUNK = 512;
+/** the claims log's size (LevelMsg.claims): entries per frontier state, and at least */
+const CLAIMS_PER_STATE = 0.25;
+const CLAIMS_MIN = 1024;
 /** the fewest records per block of the next level (levelProtocol.ts blockRecords) */
 const MIN_BLOCK = 32;
 /**
@@ -262,17 +267,23 @@ class Search {
       const succBuf = new SharedArrayBuffer(count * succBytes(actions));
       const countsBuf = new SharedArrayBuffer(nChunks * 4);
       const droppedBuf = new SharedArrayBuffer(nChunks * 4);
+      // Claims are ~5% of a level's new states in open mode: room for a
+      // quarter of the frontier's count is ample, and an overflow only
+      // costs PLACE its table look-ups.
+      const claimsBuf = new SharedArrayBuffer(CLAIM_WORDS * 4 * (o.claimsCapacity ?? Math.max(CLAIMS_MIN, Math.ceil(count * CLAIMS_PER_STATE))));
       const ctl = this.ctl;
       const participants = this.host === this.inline ? 1 : W;
       for (let i = 0; i < participants; i++) Atomics.store(ctl, C.NEXT + i, rangeStart(i, participants, nChunks));
       Atomics.store(ctl, C.DEADLOCK, NONE);
       Atomics.store(ctl, C.BEYOND, 0);
+      Atomics.store(ctl, C.CLAIMS, 0);
       Atomics.store(ctl, C.RESERVE, W * chunks.largest * Math.max(1, actions));
       if (needsGrowth(ctl)) this.hooks.grow();
       this.h.send({
         kind: 'level', level, base, count, nChunks, probe, participants, blockRecords, arenas: frontier.arenas,
         blockArena: frontier.blockArena, blockStart: frontier.blockStart, blockEnd: frontier.blockEnd,
         chunkBlock: chunks.chunkBlock, chunkPos: chunks.chunkPos, succ: succBuf, counts: countsBuf, dropped: droppedBuf,
+        claims: claimsBuf,
       });
       const statesBefore = this.states;
       const transBefore = this.transitions;
@@ -315,6 +326,7 @@ class Search {
         blockArena: new SharedArrayBuffer(nBlocks * 4),
         blockStart: new SharedArrayBuffer(nBlocks * 8),
         blockEnd: new SharedArrayBuffer(nBlocks * 8),
+        claims: claimsHeld(ctl, claimsBuf),
       };
       this.h.send({ kind: 'next', ...next });
       this.h.run(PHASE_PLACE, this.hooks);
@@ -332,7 +344,7 @@ class Search {
       // This level's per-state and per-chunk columns and the two levels'
       // block tables (the states themselves are in the workers' arenas,
       // which they count).
-      const tables = 24 * frontier.kept.length + 8 * (nChunks + 1) + 8 * nChunks + firstBlock.byteLength + 24 * nBlocks;
+      const tables = 24 * frontier.kept.length + 8 * (nChunks + 1) + 8 * nChunks + firstBlock.byteLength + 24 * nBlocks + claimsBuf.byteLength;
       this.peakLevelBytes = Math.max(this.peakLevelBytes, frontier.ownBytes + succBuf.byteLength + tables);
       if (o.stopWhenAllViolated && this.allViolated()) {
         // where explore() stops: right after expanding the parent at which the last property fell
@@ -362,6 +374,12 @@ class Search {
     for (const l of this.levels) lv += l.parent.byteLength + l.action.byteLength;
     return this.table.buf.byteLength + lv + this.peakLevelBytes + this.inline.privateBytes() + (this.threads?.privateBytes() ?? 0);
   }
+}
+
+/** The entries of the level's claims log, or -1 if more claims were made than it holds. */
+function claimsHeld(ctl: Int32Array, buf: SharedArrayBuffer): number {
+  const n = Atomics.load(ctl, C.CLAIMS);
+  return n * CLAIM_WORDS * 4 <= buf.byteLength ? n : -1;
 }
 
 function sum(a: Uint8Array | Uint16Array | Int32Array, n: number): number {

@@ -3,11 +3,12 @@
  * round-trip through blocks (each record's words and its raw fingerprint
  * sums), whatever the state size (changed words more than 16 apart: skip
  * bytes; more than 126 changed words: the count's escape), at block
- * boundaries, with empty blocks and with records marked dead.
+ * boundaries, with empty blocks and with records marked dead; the
+ * header walker (PLACE's way to a record's header) agrees with the decoder.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BlockDecoder, BlockEncoder, ENTRY_SLACK, markDead, maxRecordBytes } from '../../explorer/levelBlocks.js';
+import { BlockDecoder, BlockEncoder, ENTRY_SLACK, HeaderWalker, markDead, maxRecordBytes } from '../../explorer/levelBlocks.js';
 import { rawA, rawB } from '../../explorer/fingerprint.js';
 
 /** Records of `words` words that mostly resemble one another (few changed bytes), sometimes not at all. */
@@ -79,6 +80,22 @@ describe('level blocks', () => {
       expect(both.bytes.subarray(from, to)).toEqual(alone.bytes.subarray(0, alone.ranges[0]![1]));
       expect(decodeAll(words * 4, both.bytes, from, to).map((g) => g.words)).toEqual(second.map((r) => [...r]));
     }), { numRuns: 40 });
+  });
+
+  it.each([[184], [1200]])('the header walker finds the headers the decoder reads, for any increasing records asked (%i-byte states)', (stateBytes) => {
+    const words = stateBytes / 4;
+    fc.assert(fc.property(recordsArb(words), recordsArb(words), fc.array(fc.nat(59)), (first, block, ask) => {
+      const { bytes, ranges } = encode(stateBytes, [first, block]);
+      const [from, to] = ranges[1]!;
+      const dec = new BlockDecoder(stateBytes);
+      dec.begin(bytes, from, to);
+      const headers: number[] = [];
+      while (dec.next()) headers.push(dec.header);
+      const js = [...new Set(ask.filter((j) => j < block.length))].sort((a, b) => a - b);
+      const walker = new HeaderWalker();
+      walker.begin(bytes, from);
+      expect(js.map((j) => walker.headerOf(j))).toEqual(js.map((j) => headers[j]!));
+    }), { numRuns: 60 });
   });
 
   it('records marked dead keep their place (later records may refer to them) and read back dead', () => {

@@ -77,6 +77,8 @@ describe('parallel engine in one thread = bfs.ts', () => {
       const want = essence(explore(new Counters(n, k), exploreOptions(o)));
       expect(essence(inline(new Counters(n, k), o))).toEqual(want);
       expect(essence(inline(new Counters(n, k), o, { reverseChunks: true }))).toEqual(want);
+      // with no room in the claims log, PLACE looks the claimed chunks' records up in the table instead
+      expect(essence(inline(new Counters(n, k), o, { reverseChunks: true, claimsCapacity: 0 }))).toEqual(want);
     }
   });
   it.each([
@@ -91,6 +93,7 @@ describe('parallel engine in one thread = bfs.ts', () => {
       expect(essence(par)).toEqual(essence(bfs));
       expect(par.reductions).toEqual(bfs.reductions);
       expect(essence(inline(new ReducibleCounters(4, 4), opts, { reverseChunks: true }))).toEqual(essence(bfs));
+      expect(essence(inline(new ReducibleCounters(4, 4), opts, { reverseChunks: true, claimsCapacity: 0 }))).toEqual(essence(bfs));
       if ('symmetry' in red) expect(par.stats.states).toBeLessThan(5 ** 4);
       if ('por' in red) expect(bfs.reductions.ampleStates).toBeGreaterThan(0);
     }
@@ -134,6 +137,9 @@ describe('catalogue scenarios on every era, with and without reductions: paralle
         expect(essence(exploreParallel(b, { ...opts(b), workers: 0, factory: undefined, shard: undefined })), era.id).toEqual(want);
         const c = new MmModel(s.cfg, k);
         expect(essence(exploreParallel(c, { ...opts(c), workers: 0, factory: undefined, shard: undefined, reverseChunks: true })), era.id).toEqual(want);
+        const d = new MmModel(s.cfg, k);
+        const full = { ...opts(d), workers: 0, factory: undefined, shard: undefined, reverseChunks: true, claimsCapacity: 0 };
+        expect(essence(exploreParallel(d, full)), era.id).toEqual(want);
       }
     });
   }
