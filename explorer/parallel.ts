@@ -92,7 +92,7 @@ const MAX_LOAD = 0.75;
 const MAX_CHUNK = 512;
 /** the claims log's size (LevelMsg.claims): entries per frontier state, and at least */
 const CLAIMS_PER_STATE = 0.25;
-const CLAIMS_MIN = 1024;
+const CLAIMS_MIN = 256;
 /** the fewest records per block of the next level (levelProtocol.ts blockRecords) */
 const MIN_BLOCK = 32;
 /**
