@@ -213,14 +213,8 @@ export class BlockDecoder {
     this.dead = (h & DEAD) !== 0;
     let count = h & COUNT_ESCAPE;
     if (count === COUNT_ESCAPE) {
-      let shift = 0;
-      let v = 0;
-      for (;;) {
-        const b = src[p++]!;
-        v += (b & 0x7f) * 2 ** shift;
-        shift += 7;
-        if ((b & 0x80) === 0) break;
-      }
+      const v = readLeb(src, p);
+      p += lebBytes(v);
       count += v;
     }
     let a = cur[words]! | 0;
@@ -289,14 +283,8 @@ export class HeaderWalker {
     for (; this.index < j; this.index++) {
       let count = src[p++]! & COUNT_ESCAPE;
       if (count === COUNT_ESCAPE) {
-        let shift = 0;
-        let v = 0;
-        for (;;) {
-          const b = src[p++]!;
-          v += (b & 0x7f) * 2 ** shift;
-          shift += 7;
-          if ((b & 0x80) === 0) break;
-        }
+        const v = readLeb(src, p);
+        p += lebBytes(v);
         count += v;
       }
       for (let c = 0; c < count; ) {
@@ -326,6 +314,18 @@ function lebBytes(v: number): number {
   let n = 1;
   for (; v >= 0x80; v = Math.floor(v / 128)) n++;
   return n;
+}
+
+/** The LEB128 number at src[p] (a record's count past the escape; lebBytes gives its length). */
+function readLeb(src: Uint8Array, p: number): number {
+  let shift = 0;
+  let v = 0;
+  for (;;) {
+    const b = src[p++]!;
+    v += (b & 0x7f) * 2 ** shift;
+    shift += 7;
+    if ((b & 0x80) === 0) return v;
+  }
 }
 
 function writeLeb(out: Uint8Array, o: number, v: number): number {

@@ -126,6 +126,26 @@ export interface LevelMsg {
 
 /** Words per claims-log entry: hi, chunk. */
 export const CLAIM_WORDS = 2;
+/** the claims log's room: entries per frontier state, and at least */
+const CLAIMS_PER_STATE = 0.25;
+const CLAIMS_MIN = 256;
+
+/**
+ * A level's claims log (LevelMsg.claims) for a frontier of `count` states,
+ * with room for `capacity` entries if given (a test hook). Claims are ~5%
+ * of a level's new states in open mode: room for a quarter of the
+ * frontier's count is ample, and an overflow only costs PLACE its table
+ * look-ups.
+ */
+export function claimsLog(count: number, capacity?: number): SharedArrayBuffer {
+  return new SharedArrayBuffer(CLAIM_WORDS * 4 * (capacity ?? Math.max(CLAIMS_MIN, Math.ceil(count * CLAIMS_PER_STATE))));
+}
+
+/** The entries of a level's claims log after EXPAND (C.CLAIMS), or -1 if more claims were made than it holds. */
+export function claimsHeld(ctl: Int32Array, log: SharedArrayBuffer): number {
+  const n = Atomics.load(ctl, C.CLAIMS);
+  return n * CLAIM_WORDS * 4 <= log.byteLength ? n : -1;
+}
 
 export interface TableMsg {
   readonly kind: 'table';

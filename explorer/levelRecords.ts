@@ -290,9 +290,6 @@ export class LevelRecords {
   private placeMatched(p: PlaceInput, sp: Span, v: number): number {
     const set = this.claimed;
     const hi = this.hi.data;
-    const viol = this.viol.data;
-    const violEnd = this.viol.length;
-    const stride = 1 + this.maskWords;
     const per = p.blockRecords;
     const bytes = p.enc.bytes;
     const starts = this.blockStarts.data;
@@ -304,17 +301,12 @@ export class LevelRecords {
       let walking = false;
       for (let r = rb; r < re; r++) {
         const mine = !set.has(hi[r]!);
-        if (mine) {
-          this.keep(r, pos + kept);
-        } else {
+        if (!mine) {
           if (!walking) this.walker.begin(bytes, starts[k]!);
           walking = true;
           markDead(bytes, this.walker.headerOf(r - rb));
         }
-        if (v < violEnd && viol[v] === r) {
-          if (mine) this.violated(v, pos + kept, p.viol);
-          v += stride;
-        }
+        v = this.settle(p, r, mine, pos + kept, v);
         if (mine) kept++;
       }
       pos += kept;
@@ -332,9 +324,6 @@ export class LevelRecords {
   private placeLookedUp(p: PlaceInput, sp: Span, tag: number, v: number): number {
     const { words } = this;
     const { enc, dec, table } = p;
-    const viol = this.viol.data;
-    const violEnd = this.viol.length;
-    const stride = 1 + this.maskWords;
     const starts = this.blockStarts.data;
     let pos = sp.pos;
     let r = sp.r0;
@@ -344,15 +333,25 @@ export class LevelRecords {
       for (; dec.next(); r++) {
         const mine = table.tagOf(finishHi(dec.cur[words]! | 0), finishLo(dec.cur[words + 1]! | 0)) === tag;
         if (!mine) markDead(enc.bytes, dec.header);
-        else this.keep(r, pos + kept);
-        if (v < violEnd && viol[v] === r) {
-          if (mine) this.violated(v, pos + kept, p.viol);
-          v += stride;
-        }
+        v = this.settle(p, r, mine, pos + kept, v);
         if (mine) kept++;
       }
       pos += kept;
       this.nextBlockKept[sp.first + k] = kept;
+    }
+    return v;
+  }
+
+  /**
+   * Record r of a chunk with dead records: the state at `pos` if `mine`
+   * (not claimed away), and its violations with it (viol entry v, if it
+   * is r's). Returns the next viol entry.
+   */
+  private settle(p: PlaceInput, r: number, mine: boolean, pos: number, v: number): number {
+    if (mine) this.keep(r, pos);
+    if (v < this.viol.length && this.viol.data[v] === r) {
+      if (mine) this.violated(v, pos, p.viol);
+      v += 1 + this.maskWords;
     }
     return v;
   }

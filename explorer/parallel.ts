@@ -51,7 +51,7 @@
  */
 import { collisionProbability, finishHi, finishLo, rawA, rawB } from './fingerprint.js';
 import type { ModelFactoryRef } from './factory.js';
-import { actionBytes, actionView, C, CLAIM_WORDS, FOUND_EARLIER, NONE, PHASE_EXPAND, PHASE_PLACE, rangeStart, succBytes, succView } from './levelProtocol.js';
+import { actionBytes, actionView, C, claimsHeld, claimsLog, FOUND_EARLIER, NONE, PHASE_EXPAND, PHASE_PLACE, rangeStart, succBytes, succView } from './levelProtocol.js';
 import { chunksOf, frontierOf } from './levelFrontier.js';
 import { cutForShard } from './shardCut.js';
 import type { LevelPaths, ShardCut, ShardSpec } from './shardCut.js';
@@ -90,9 +90,6 @@ const INITIAL_SLOTS = 1 << 12;
 const GROWTH = 1.5;
 const MAX_LOAD = 0.75;
 const MAX_CHUNK = 512;
-/** the claims log's size (LevelMsg.claims): entries per frontier state, and at least */
-const CLAIMS_PER_STATE = 0.25;
-const CLAIMS_MIN = 256;
 /** the fewest records per block of the next level (levelProtocol.ts blockRecords) */
 const MIN_BLOCK = 32;
 /**
@@ -267,10 +264,7 @@ class Search {
       const succBuf = new SharedArrayBuffer(count * succBytes(actions));
       const countsBuf = new SharedArrayBuffer(nChunks * 4);
       const droppedBuf = new SharedArrayBuffer(nChunks * 4);
-      // Claims are ~5% of a level's new states in open mode: room for a
-      // quarter of the frontier's count is ample, and an overflow only
-      // costs PLACE its table look-ups.
-      const claimsBuf = new SharedArrayBuffer(CLAIM_WORDS * 4 * (o.claimsCapacity ?? Math.max(CLAIMS_MIN, Math.ceil(count * CLAIMS_PER_STATE))));
+      const claimsBuf = claimsLog(count, o.claimsCapacity);
       const ctl = this.ctl;
       const participants = this.host === this.inline ? 1 : W;
       for (let i = 0; i < participants; i++) Atomics.store(ctl, C.NEXT + i, rangeStart(i, participants, nChunks));
@@ -374,12 +368,6 @@ class Search {
     for (const l of this.levels) lv += l.parent.byteLength + l.action.byteLength;
     return this.table.buf.byteLength + lv + this.peakLevelBytes + this.inline.privateBytes() + (this.threads?.privateBytes() ?? 0);
   }
-}
-
-/** The entries of the level's claims log, or -1 if more claims were made than it holds. */
-function claimsHeld(ctl: Int32Array, buf: SharedArrayBuffer): number {
-  const n = Atomics.load(ctl, C.CLAIMS);
-  return n * CLAIM_WORDS * 4 <= buf.byteLength ? n : -1;
 }
 
 function sum(a: Uint8Array | Uint16Array | Int32Array, n: number): number {
