@@ -48,8 +48,6 @@ import type { SharedTable } from './sharedTable.js';
 export interface PlaceInput {
   /** the arena the records were encoded into, and a decoder to read it with */
   readonly enc: BlockEncoder;
-  /** the level's claims log (LevelMsg.claims; its length from the 'next' message) */
-  readonly claims: Int32Array;
   readonly dec: BlockDecoder;
   readonly table: SharedTable;
   /** records per block (LevelMsg.blockRecords) and the level's first tag (LevelMsg.base) */
@@ -62,6 +60,8 @@ export interface PlaceInput {
   readonly index: number;
   /** per property: the smallest violating position (atomic min) */
   readonly viol: Int32Array;
+  /** the level's claims log (LevelMsg.claims; how many entries it holds comes with the 'next' message) */
+  readonly claims: Int32Array;
 }
 
 /** One chunk's records, blocks and places (LevelRecords.place). */

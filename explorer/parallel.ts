@@ -77,7 +77,7 @@ export interface ParallelOptions extends ExploreOptions {
   readonly reverseChunks?: boolean;
   /** test hook: hand levels of at least this many states to the threads (default PARALLEL_MIN), and start them at once */
   readonly parallelMin?: number;
-  /** test hook: the claims log's entries per level (default: a quarter of the frontier, at least CLAIMS_MIN); 0 makes every level overflow it */
+  /** test hook: the claims log's entries per level (default: levelProtocol.ts claimsLog, a quarter of the frontier); 0 makes every level overflow it */
   readonly claimsCapacity?: number;
 }
 
