@@ -17,14 +17,24 @@
  * Reductions: POR with the stack proviso (explorer/por.ts contract: an
  * ample successor on the stack forces full expansion), symmetry by
  * canonicalising every state before it is hashed.
+ *
+ * Successors go through the BFS's pipeline (explorer/successor.ts): each
+ * frame keeps its state's raw fingerprint sums, so a successor's
+ * fingerprint is its parent's plus the changed words' terms, an invariant
+ * is checked only where the step changed a byte it reads (the parent, a
+ * frame of the stack, was checked when first met), and the canonical form
+ * only where the step touched a frame. Open-mode benchmark, one thread:
+ * 7.2-8.3 s before (a full hash and canonical form per transition, every
+ * pending invariant per new state), see docs/explorer-costs.md.
  */
-import { collisionProbability, hashHi, hashLo } from './fingerprint.js';
+import { collisionProbability, finishHi, finishLo, rawA, rawB } from './fingerprint.js';
 import { FingerprintMap } from './fingerprintMap.js';
 import { AmpleSelector } from './por.js';
-import type { ExploreOptions, ExploreResult, Model, Property, Violation } from './types.js';
+import { Successors } from './successor.js';
+import type { ExploreOptions, ExploreResult, Model, Violation } from './types.js';
 import { NO_DEADLOCK } from './types.js';
 
-/** The DFS stack: per frame the state, its actions to take, the next one, and its fingerprint. */
+/** The DFS stack: per frame the state, its actions to take, the next one, and its fingerprint (finished, and the raw sums it came from). */
 class Stack {
   depth = -1;
   states: Uint8Array;
@@ -37,6 +47,8 @@ class Stack {
   reduced: Uint8Array;
   hi: Uint32Array;
   lo: Uint32Array;
+  sumA: Int32Array;
+  sumB: Int32Array;
   constructor(readonly bytes: number, readonly width: number, frames = 64) {
     this.states = new Uint8Array(bytes * frames);
     this.acts = new Int32Array(width * frames);
@@ -46,12 +58,14 @@ class Stack {
     this.reduced = new Uint8Array(frames);
     this.hi = new Uint32Array(frames);
     this.lo = new Uint32Array(frames);
+    this.sumA = new Int32Array(frames);
+    this.sumB = new Int32Array(frames);
   }
   get capacity(): number {
     return this.count.length;
   }
   get memory(): number {
-    return this.states.byteLength + this.acts.byteLength + this.count.length * 21;
+    return this.states.byteLength + this.acts.byteLength + this.count.length * 29;
   }
   ensure(frames: number): void {
     if (frames <= this.capacity) return;
@@ -69,6 +83,8 @@ class Stack {
     this.reduced = grow(this.reduced, 1);
     this.hi = grow(this.hi, 1);
     this.lo = grow(this.lo, 1);
+    this.sumA = grow(this.sumA, 1);
+    this.sumB = grow(this.sumB, 1);
   }
   state(d: number): Uint8Array {
     return this.states.subarray(d * this.bytes, (d + 1) * this.bytes);
@@ -125,24 +141,28 @@ function run(model: Model, opts: ExploreOptions, symmetry: boolean, symmetryDrop
   const visited = new FingerprintMap(); // fingerprint -> the smallest depth it was expanded at
   const stack = new Stack(sb, width);
   const sel = opts.por && model.por ? new AmpleSelector(model, opts.properties) : undefined;
-  const canon = symmetry ? model.canonicalize!.bind(model) : undefined;
+  const succ = new Successors(model, opts.properties, symmetry);
   const safe = symmetry && model.symmetrySafe ? model.symmetrySafe.bind(model) : undefined;
   const enabled = new Int32Array(width);
   const chosen = new Int32Array(width);
-  const scratch = new Uint8Array(sb);
-  const scratchW = new Uint32Array(scratch.buffer);
   const found = new Map<string, Violation>();
-  const pending: Property[] = [...opts.properties];
+  /** indices into opts.properties not violated yet (a property is checked until it first fails) */
+  const pending: number[] = opts.properties.map((_, k) => k);
   const total = opts.properties.length + (opts.deadlock ? 1 : 0);
   let transitions = 0;
   let maxDepth = 0;
   let beyond = false;
   let end: ExploreResult['end'] = 'exhausted';
   let limit: ExploreResult['limit'];
+  /** the frame succ was last begun on (-1: none, or its frame was rewritten since) */
+  let begun = -1;
 
-  const check = (state: Uint8Array, path: () => number[]): void => {
+  /** Check the pending properties on `state`; with `changed`, only those the step to it may have changed (successor.ts). */
+  const check = (state: Uint8Array, path: () => number[], changed?: Successors): void => {
     for (let i = pending.length - 1; i >= 0; i--) {
-      const p = pending[i]!;
+      const k = pending[i]!;
+      if (changed && !changed.mustCheck(k)) continue;
+      const p = opts.properties[k]!;
       if (!p.holds(state)) {
         found.set(p.name, { property: p.name, path: path() });
         pending.splice(i, 1);
@@ -150,25 +170,28 @@ function run(model: Model, opts: ExploreOptions, symmetry: boolean, symmetryDrop
     }
   };
 
-  /** Push `scratch` as frame depth+1 and work out its actions. */
-  const push = (hi: number, lo: number): void => {
+  /** Push `state` (canonical, with its raw sums) as frame depth+1 and work out its actions. */
+  const push = (state: Uint8Array, a: number, b: number): void => {
     const d = ++stack.depth;
     stack.ensure(d + 1);
-    stack.states.set(scratch, d * sb);
-    stack.hi[d] = hi;
-    stack.lo[d] = lo;
+    stack.states.set(state, d * sb);
+    stack.sumA[d] = a;
+    stack.sumB[d] = b;
+    stack.hi[d] = finishHi(a);
+    stack.lo[d] = finishLo(b);
     stack.next[d] = 0;
     stack.reduced[d] = 0;
+    if (begun === d) begun = -1;
     maxDepth = Math.max(maxDepth, d);
-    const state = stack.state(d);
-    const n = model.enabled(state, enabled);
-    if (n === 0 && opts.deadlock && !found.has(NO_DEADLOCK) && !model.isFinal(state)) {
+    const frame = stack.state(d);
+    const n = model.enabled(frame, enabled);
+    if (n === 0 && opts.deadlock && !found.has(NO_DEADLOCK) && !model.isFinal(frame)) {
       found.set(NO_DEADLOCK, { property: NO_DEADLOCK, path: stack.path() });
     }
-    if (safe && n > 0 && !safe(state)) throw new SymmetryUnsafe();
+    if (safe && n > 0 && !safe(frame)) throw new SymmetryUnsafe();
     let k = n;
     if (sel && n > 1) {
-      k = sel.choose(state, enabled, n, chosen);
+      k = sel.choose(frame, enabled, n, chosen);
       stack.acts.set(chosen.subarray(0, k), d * width);
       stack.reduced[d] = k < n ? 1 : 0;
     } else {
@@ -190,14 +213,15 @@ function run(model: Model, opts: ExploreOptions, symmetry: boolean, symmetryDrop
     sel!.countFull();
   };
 
-  scratch.set(model.initialState());
-  canon?.(scratch);
   {
-    const hi = hashHi(scratchW, 0, words);
-    const lo = hashLo(scratchW, 0, words);
-    visited.lower(hi, lo, 0);
-    check(scratch, () => []);
-    push(hi, lo);
+    const init = model.initialState().slice();
+    if (symmetry) model.canonicalize!(init);
+    const w = new Uint32Array(init.buffer, init.byteOffset, words);
+    const a = rawA(w, 0, words);
+    const b = rawB(w, 0, words);
+    visited.lower(finishHi(a), finishLo(b), 0);
+    check(init, () => []);
+    push(init, a, b);
   }
 
   outer: while (stack.depth >= 0) {
@@ -209,8 +233,11 @@ function run(model: Model, opts: ExploreOptions, symmetry: boolean, symmetryDrop
     }
     const a = stack.acts[d * width + stack.next[d]!]!;
     stack.next[d]!++;
-    model.apply(stack.state(d), a, scratch);
-    canon?.(scratch);
+    if (begun !== d) {
+      succ.begin(stack.state(d), stack.sumA[d]!, stack.sumB[d]!);
+      begun = d;
+    }
+    succ.make(a); // canonical, with its fingerprint
     if ((++transitions & 4095) === 0) {
       if (visited.size >= opts.maxStates) { end = 'limit'; limit = 'states'; break outer; }
       if ((opts.now() - t0) / 1000 > opts.maxSeconds) { end = 'limit'; limit = 'seconds'; break outer; }
@@ -218,8 +245,8 @@ function run(model: Model, opts: ExploreOptions, symmetry: boolean, symmetryDrop
       if (why) { end = 'limit'; limit = why; break outer; }
       opts.listener?.onTick?.({ states: visited.size, transitions, depth: stack.depth, queue: stack.depth + 1 });
     }
-    const hi = hashHi(scratchW, 0, words);
-    const lo = hashLo(scratchW, 0, words);
+    const hi = succ.hi;
+    const lo = succ.lo;
     if (stack.reduced[d] && stack.has(hi, lo)) expandFully(d); // C3, stack proviso
     const seen = visited.get(hi, lo);
     if (seen >= 0 && (!depthAware || seen <= d + 1)) continue;
@@ -229,8 +256,8 @@ function run(model: Model, opts: ExploreOptions, symmetry: boolean, symmetryDrop
     }
     visited.lower(hi, lo, d + 1); // new, or met higher up than before
     stack.via[d] = a;
-    if (seen < 0) check(scratch, () => Array.from(stack.via.subarray(0, d + 1)));
-    push(hi, lo);
+    if (seen < 0) check(succ.out, () => Array.from(stack.via.subarray(0, d + 1)), succ);
+    push(succ.out, succ.outA, succ.outB);
   }
   if (end === 'exhausted' && beyond) end = 'depth';
 
