@@ -4,9 +4,12 @@
  * arenas of the threads that wrote them, and how a level is cut into
  * chunks (runs of whole blocks). Also the two places the coordinator
  * handles states itself: the initial state's level, and a shard's cut
- * of a level (decoded, filtered, encoded again).
+ * of a level (decoded, filtered, encoded again). And between EXPAND and
+ * PLACE, where the next level's states and blocks will go.
  */
 import { BlockDecoder, BlockEncoder, ENTRY_SLACK } from './levelBlocks.js';
+import { actionBytes } from './levelProtocol.js';
+import type { NextMsg } from './levelProtocol.js';
 
 /**
  * A level's states: blocks of encoded records (levelBlocks.ts) in the
@@ -101,4 +104,47 @@ export function statesOf(stateBytes: number, f: Frontier): Uint32Array[] {
     while (dec.next()) if (!dec.dead) out.push(dec.cur.slice(0, words));
   }
   return out;
+}
+
+/**
+ * After EXPAND, where PLACE puts the next level: each chunk's blocks
+ * become blocks of the next level, in place, and its kept records
+ * (recorded - dropped) get the positions after the chunks before it.
+ * `counts` (per chunk: the records it wrote) is overwritten with each
+ * chunk's first position; `claims` is the claims log's entry count
+ * (levelProtocol.ts claimsHeld).
+ */
+export function nextLevel(
+  counts: Int32Array, dropped: Int32Array, blockRecords: number, actionCount: number, claims: number,
+): { readonly msg: NextMsg; readonly total: number; readonly nBlocks: number } {
+  const nChunks = counts.length;
+  const firstBlock = new Int32Array(nChunks + 1);
+  let total = 0;
+  for (let c = 0; c < nChunks; c++) {
+    firstBlock[c + 1] = firstBlock[c]! + Math.ceil(counts[c]! / blockRecords);
+    const k = counts[c]! - dropped[c]!; // kept records of chunk c
+    counts[c] = total;
+    total += k;
+  }
+  const nBlocks = firstBlock[nChunks]!;
+  const msg: NextMsg = {
+    kind: 'next',
+    parent: new SharedArrayBuffer(Math.max(1, total) * 4),
+    action: new SharedArrayBuffer(Math.max(1, total) * actionBytes(actionCount)),
+    firstBlock,
+    blockKept: new SharedArrayBuffer(nBlocks * 4),
+    blockArena: new SharedArrayBuffer(nBlocks * 4),
+    blockStart: new SharedArrayBuffer(nBlocks * 8),
+    blockEnd: new SharedArrayBuffer(nBlocks * 8),
+    claims,
+  };
+  return { msg, total, nBlocks };
+}
+
+/** The level PLACE laid out (nextLevel), read from the participants' arenas of its parity. */
+export function placedFrontier(arenas: readonly SharedArrayBuffer[], next: NextMsg, total: number): Frontier {
+  return {
+    arenas, blockArena: new Int32Array(next.blockArena), blockStart: new Float64Array(next.blockStart),
+    blockEnd: new Float64Array(next.blockEnd), kept: new Int32Array(next.blockKept), count: total, ownBytes: 0,
+  };
 }

@@ -251,3 +251,22 @@ export function succView(buf: SharedArrayBuffer, actionCount: number): Uint8Arra
   const b = succBytes(actionCount);
   return b === 1 ? new Uint8Array(buf) : b === 2 ? new Uint16Array(buf) : new Int32Array(buf);
 }
+
+/** The transitions taken from the first `n` states of a level: the sum of their entries in the succ column. */
+export function transitionsOf(succ: Uint8Array | Uint16Array | Int32Array, n: number): number {
+  let t = 0;
+  for (let i = 0; i < n; i++) t += succ[i]!;
+  return t;
+}
+
+/** The states of a level whose parent is at a position <= x: a binary search in its parent column, which is nondecreasing. */
+export function childrenUpTo(parent: Int32Array, x: number): number {
+  let lo = 0;
+  let hi = parent.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (parent[mid]! <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

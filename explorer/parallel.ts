@@ -40,32 +40,25 @@
  * so each state of the level is the live record of exactly one block,
  * its first discoverer's, at the position the one-thread BFS gives it.
  *
- * Sharding (explorer/shardCut.ts): after the prefix levels, the frontier of one level (the
- * `depth` of the ShardSpec, else the first level holding at least
- * SHARD_MIN_PER_SHARD states per shard) is cut: this shard keeps the
- * states at positions k with k mod count == index, and goes on from them
- * alone. Every state deeper than the cut is reached from some kept state
- * of some shard along a shortest path that never revisits the prefix, so
- * the shards together cover the whole graph; every shard explores the
- * prefix (and reports its violations) in full.
+ * Sharding (`--shard i/N`): the frontier of one level is cut, and this
+ * shard goes on from its part alone (explorer/shardCut.ts).
  */
 import { collisionProbability, finishHi, finishLo, rawA, rawB } from './fingerprint.js';
 import type { ModelFactoryRef } from './factory.js';
-import { actionBytes, actionView, C, claimsHeld, claimsLog, FOUND_EARLIER, NONE, PHASE_EXPAND, PHASE_PLACE, rangeStart, succBytes, succView } from './levelProtocol.js';
-import { chunksOf, frontierOf } from './levelFrontier.js';
+import { actionView, C, childrenUpTo, claimsHeld, claimsLog, FOUND_EARLIER, NONE, PHASE_EXPAND, PHASE_PLACE, rangeStart, succBytes, succView, transitionsOf } from './levelProtocol.js';
+import { chunksOf, frontierOf, nextLevel, placedFrontier } from './levelFrontier.js';
 import { cutForShard } from './shardCut.js';
 import type { LevelPaths, ShardCut, ShardSpec } from './shardCut.js';
 export { SHARD_MIN_PER_SHARD } from './shardCut.js';
 export type { ShardCut, ShardSpec } from './shardCut.js';
 import type { Frontier } from './levelFrontier.js';
 import type { HostMsg } from './levelProtocol.js';
-import { SharedTable, tableBuffer } from './sharedTable.js';
+import { grownTable, INITIAL_SLOTS, MAX_LOAD, SharedTable, tableBuffer } from './sharedTable.js';
 import type { ExploreOptions, ExploreResult, Model, StopReason, Violation } from './types.js';
 import { NO_DEADLOCK } from './types.js';
 import { InlineHost, ThreadHost } from './parallelHosts.js';
 import type { Host, Hooks } from './parallelHosts.js';
 import { needsGrowth } from './parallelHosts.js';
-
 
 export interface ParallelOptions extends ExploreOptions {
   /** threads that expand states: this one and workers - 1 worker threads (0 or 1: this thread only) */
@@ -85,10 +78,6 @@ export interface ParallelResult extends ExploreResult {
   readonly shard: ShardCut | undefined;
 }
 
-/** the shared table's first size and growth factor: those of the one-thread visited set (fingerprint.ts FingerprintSet) */
-const INITIAL_SLOTS = 1 << 12;
-const GROWTH = 1.5;
-const MAX_LOAD = 0.75;
 const MAX_CHUNK = 512;
 /** the fewest records per block of the next level (levelProtocol.ts blockRecords) */
 const MIN_BLOCK = 32;
@@ -183,16 +172,7 @@ class Search {
     },
     grow: (rehash) => {
       const need = Atomics.load(this.ctl, C.TSIZE) + Atomics.load(this.ctl, C.RESERVE);
-      // By half, as FingerprintSet (fingerprint.ts) from the same initial
-      // size: the table ends 50-75% full. Growing stops the search while
-      // the table is rehashed (shared among the parked workers: parallelHosts.ts),
-      // but bytes are what the table costs most.
-      let slots = this.table.slots;
-      do slots = Math.ceil(slots * GROWTH); while (slots * MAX_LOAD < need);
-      const into = new SharedTable(tableBuffer(slots));
-      if (rehash) rehash(this.table, into);
-      else into.rehashAlone(this.table);
-      this.table = into;
+      this.table = grownTable(this.table, need, rehash); // by half, as the one-thread visited set
       Atomics.store(this.ctl, C.GROWAT, Math.floor(this.table.slots * MAX_LOAD));
       this.sendAll({ kind: 'table', buf: this.table.buf });
     },
@@ -283,7 +263,7 @@ class Search {
       const transBefore = this.transitions;
       const expanded = this.h.run(PHASE_EXPAND, this.hooks);
       const succ = succView(succBuf, actions);
-      this.transitions += sum(succ, count);
+      this.transitions += transitionsOf(succ, count);
       if (Atomics.load(ctl, C.UNSAFE)) throw new SymmetryUnsafe();
       if (!expanded) return 'limit';
       const passFound: number[] = [];
@@ -294,67 +274,50 @@ class Search {
       }
       if (probe) {
         if (o.stopWhenAllViolated && this.allViolated()) {
-          this.transitions = transBefore + sum(succ, Math.max(0, ...passFound) + 1);
+          this.transitions = transBefore + transitionsOf(succ, Math.max(0, ...passFound) + 1);
           return 'all-violated';
         }
         return Atomics.load(ctl, C.BEYOND) > 0 ? 'depth' : 'exhausted';
       }
-      // Each chunk's blocks become blocks of the next level, in place: its
-      // kept records (recorded - dropped) give positions.
-      const counts = new Int32Array(countsBuf);
-      const dropped = new Int32Array(droppedBuf);
-      const firstBlock = new Int32Array(nChunks + 1);
-      let total = 0;
-      for (let c = 0; c < nChunks; c++) {
-        firstBlock[c + 1] = firstBlock[c]! + Math.ceil(counts[c]! / blockRecords);
-        const k = counts[c]! - dropped[c]!; // kept records of chunk c
-        counts[c] = total;
-        total += k;
-      }
-      const nBlocks = firstBlock[nChunks]!;
-      const next = {
-        parent: new SharedArrayBuffer(Math.max(1, total) * 4),
-        action: new SharedArrayBuffer(Math.max(1, total) * actionBytes(actions)),
-        firstBlock,
-        blockKept: new SharedArrayBuffer(nBlocks * 4),
-        blockArena: new SharedArrayBuffer(nBlocks * 4),
-        blockStart: new SharedArrayBuffer(nBlocks * 8),
-        blockEnd: new SharedArrayBuffer(nBlocks * 8),
-        claims: claimsHeld(ctl, claimsBuf),
-      };
-      this.h.send({ kind: 'next', ...next });
+      // (the chunks' record counts become their first positions, which PLACE reads)
+      const { msg: next, total, nBlocks } = nextLevel(new Int32Array(countsBuf), new Int32Array(droppedBuf), blockRecords, actions, claimsHeld(ctl, claimsBuf));
+      this.h.send(next);
       this.h.run(PHASE_PLACE, this.hooks);
       const lv: Level = { parent: new Int32Array(next.parent, 0, total), action: actionView(next.action, actions, total) };
       this.levels.push(lv);
       this.states += total;
-      for (let p = 0; p < o.properties.length; p++) {
-        const v = this.viol[p]!;
-        if (v === NONE || v === FOUND_EARLIER) continue;
-        const name = o.properties[p]!.name;
-        this.found.set(name, { property: name, path: this.pathTo(level + 1, v) });
-        passFound.push(lv.parent[v]!);
-        this.viol[p] = FOUND_EARLIER;
-      }
+      this.collectViolations(level + 1, passFound);
       // This level's per-state and per-chunk columns and the two levels'
       // block tables (the states themselves are in the workers' arenas,
       // which they count).
-      const tables = 24 * frontier.kept.length + 8 * (nChunks + 1) + 8 * nChunks + firstBlock.byteLength + 24 * nBlocks + claimsBuf.byteLength;
+      const tables = 24 * frontier.kept.length + 8 * (nChunks + 1) + 8 * nChunks + next.firstBlock.byteLength + 24 * nBlocks + claimsBuf.byteLength;
       this.peakLevelBytes = Math.max(this.peakLevelBytes, frontier.ownBytes + succBuf.byteLength + tables);
       if (o.stopWhenAllViolated && this.allViolated()) {
         // where explore() stops: right after expanding the parent at which the last property fell
         const last = Math.max(0, ...passFound);
-        this.states = statesBefore + upperBound(lv.parent, last);
-        this.transitions = transBefore + sum(succ, last + 1);
+        this.states = statesBefore + childrenUpTo(lv.parent, last);
+        this.transitions = transBefore + transitionsOf(succ, last + 1);
         return 'all-violated';
       }
       if (this.states >= o.maxStates) return this.stopWith('states');
       if ((o.now() - this.t0) / 1000 > o.maxSeconds) return this.stopWith('seconds');
-      frontier = {
-        arenas: this.h.arenas(level + 1), blockArena: new Int32Array(next.blockArena), blockStart: new Float64Array(next.blockStart),
-        blockEnd: new Float64Array(next.blockEnd), kept: new Int32Array(next.blockKept), count: total, ownBytes: 0,
-      };
+      frontier = placedFrontier(this.h.arenas(level + 1), next, total);
       if (total > 0) this.depth++;
       o.listener?.onLevel?.({ states: this.states, transitions: this.transitions, depth: this.depth, queue: total });
+    }
+  }
+
+  /** The properties first violated in `level` (the smallest position each, viol): their paths; their states' parents go to `parents`. */
+  private collectViolations(level: number, parents: number[]): void {
+    const props = this.opts.properties;
+    const lv = this.levels[level]!;
+    for (let p = 0; p < props.length; p++) {
+      const v = this.viol[p]!;
+      if (v === NONE || v === FOUND_EARLIER) continue;
+      const name = props[p]!.name;
+      this.found.set(name, { property: name, path: this.pathTo(level, v) });
+      parents.push(lv.parent[v]!);
+      this.viol[p] = FOUND_EARLIER;
     }
   }
 
@@ -368,24 +331,6 @@ class Search {
     for (const l of this.levels) lv += l.parent.byteLength + l.action.byteLength;
     return this.table.buf.byteLength + lv + this.peakLevelBytes + this.inline.privateBytes() + (this.threads?.privateBytes() ?? 0);
   }
-}
-
-function sum(a: Uint8Array | Uint16Array | Int32Array, n: number): number {
-  let t = 0;
-  for (let i = 0; i < n; i++) t += a[i]!;
-  return t;
-}
-
-/** How many entries of the nondecreasing array are <= x. */
-function upperBound(a: Int32Array, x: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid]! <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** Thrown inside a run when the model says symmetry is unsafe in a state it reached (as in explorer/bfs.ts). */

@@ -5,6 +5,11 @@
  * states per shard) is cut, and this shard goes on from its part alone.
  * The cut is deterministic: every shard explores the same prefix and
  * keeps the states at positions k with k mod count == index.
+ *
+ * Why the shards cover the graph: every state deeper than the cut is
+ * reached from some kept state of some shard along a shortest path that
+ * never revisits the prefix, so the shards together explore every state;
+ * every shard explores the prefix (and reports its violations) in full.
  */
 import { frontierOf, statesOf } from './levelFrontier.js';
 import type { Frontier } from './levelFrontier.js';

@@ -46,6 +46,31 @@ export function tableBuffer(slots: number): SharedArrayBuffer {
   return new SharedArrayBuffer(Math.max(2, slots) * SLOT_WORDS * 4);
 }
 
+/**
+ * The coordinator's growth policy (explorer/parallel.ts): a table's first
+ * size, growth factor and load bound are those of the one-thread visited
+ * set (fingerprint.ts FingerprintSet), so it ends 50-75% full. Growing
+ * stops the search while the table is rehashed (shared among the parked
+ * workers: parallelHosts.ts), but bytes are what the table costs most.
+ */
+export const INITIAL_SLOTS = 1 << 12;
+export const MAX_LOAD = 0.75;
+const GROWTH = 1.5;
+
+/**
+ * A table grown by half (as often as needed) to hold `need` entries at
+ * MAX_LOAD, filled with `old`'s entries: by `rehash` (shared among
+ * threads) if given, else by this thread alone.
+ */
+export function grownTable(old: SharedTable, need: number, rehash?: (old: SharedTable, into: SharedTable) => void): SharedTable {
+  let slots = old.slots;
+  do slots = Math.ceil(slots * GROWTH); while (slots * MAX_LOAD < need);
+  const into = new SharedTable(tableBuffer(slots));
+  if (rehash) rehash(old, into);
+  else into.rehashAlone(old);
+  return into;
+}
+
 /** One thread's view of the shared table. */
 export class SharedTable {
   readonly w: Uint32Array;
