@@ -38,6 +38,17 @@ export interface CheckOptions extends EngineOptions {
   readonly recheck?: boolean;
 }
 
+/**
+ * The options a counterexample's path depends on, for its Reproduce line:
+ * a BFS path is the full graph's shortest whatever the reductions (the
+ * recheck), but a depth-first path is the first one its search met, in
+ * the graph its reductions left.
+ */
+function pathFlags(o: CheckOptions): string {
+  if (o.strategy !== 'dfs') return '';
+  return ` --strategy dfs${o.por === false ? ' --no-por' : ''}${o.symmetry === false ? ' --no-symmetry' : ''}`;
+}
+
 export interface InvariantVerdict {
   readonly invariant: string;
   readonly verdict: 'holds' | 'violated';
@@ -136,7 +147,7 @@ export function check(s: LoadedScenario, kernel: Kernel, o: CheckOptions = {}): 
     if (!v) return { invariant: n, verdict: 'holds' };
     if (o.shard) return { invariant: n, verdict: 'violated' };
     // model.kernel: with the scenario's own with/without switches, for the trace header.
-    const { path, trace, text } = counterexample(s, model.kernel, model, n, v.path, `${o.command ?? `npx pincow check ${scenarioArg(s)}`} --kernel ${kernel.label}${switchFlags(kernel)}`);
+    const { path, trace, text } = counterexample(s, model.kernel, model, n, v.path, `${o.command ?? `npx pincow check ${scenarioArg(s)}`} --kernel ${kernel.label}${switchFlags(kernel)}${pathFlags(o)}`);
     return { invariant: n, verdict: 'violated', path, trace, text };
   });
   const violated = invariants.some((i) => i.verdict === 'violated');

@@ -229,6 +229,16 @@ describe('bounds that end well', () => {
       expect(dfs.out).toContain('(depth-first search: counterexamples are real paths, not shortest ones)');
     }
   });
+  it('--strategy dfs: the Reproduce line names the options the path depends on, and reruns the same trace', () => {
+    const args = ['check', 'gup-fast-vs-fork', '--kernel', '5.10', '--strategy', 'dfs', '--no-por'];
+    const first = run(args);
+    expect(first.code).toBe(1);
+    const line = flat(first.out).match(/Reproduce: npx pincow (.*?--no-por)/)?.[1];
+    expect(line).toBe('check gup-fast-vs-fork --kernel 5.10 --strategy dfs --no-por');
+    const again = run(line!.split(' '));
+    expect(again.out).toBe(first.out);
+    expect(flat(run(['check', 'gup-fast-vs-fork', '--kernel', '5.10']).out)).toMatch(/Reproduce: npx pincow check gup-fast-vs-fork --kernel 5.10\s/);
+  });
 });
 
 describe('the executable and a real Ctrl-C', () => {
