@@ -8,6 +8,7 @@
  * Configurations:
  * - open mode, 2 processes x 2 pages, up to 3 operations per actor, newest
  *   era, all invariants (the issue's open-mode benchmark);
+ * - the same, depth-first (`--strategy dfs`, one worker: memory-light runs);
  * - the whole catalogue on every era (the `pincow matrix` job);
  * - bench/stress.pincow on 5.10 and 6.1 (a dense multi-thread scenario);
  * - the engine's ceiling: the reference's toy model (bench/toyModel.ts),
@@ -72,6 +73,8 @@ interface Job {
   readonly toy?: ToyArgs;
   /** minutes, not seconds: only with --long, measured once unless --runs is given, full graph counted on two workers */
   readonly long?: boolean;
+  /** depth-first (`--strategy dfs`): one worker only, the parallel explorer is breadth-first */
+  readonly dfs?: boolean;
 }
 
 interface Sample {
@@ -105,7 +108,7 @@ function runJob(job: Job, o: CheckOptions): Sample {
   let largest = 0;
   for (const { s, k } of job.cells) {
     const t0 = performance.now();
-    const r = check(s, k, { ...o, ...(job.invariants ? { invariants: job.invariants } : {}), recheck: false, maxStates: 500_000_000 });
+    const r = check(s, k, { ...o, ...(job.invariants ? { invariants: job.invariants } : {}), ...(job.dfs ? { strategy: 'dfs' } : {}), recheck: false, maxStates: 500_000_000 });
     acc.seconds += (performance.now() - t0) / 1000;
     acc.states += r.stats.states;
     acc.transitions += r.stats.transitions;
@@ -150,6 +153,7 @@ function jobs(): Job[] {
   });
   return [
     { config: `${open.name} on ${newest.label} (all invariants)`, cells: [{ s: open, k: newest }], invariants: INVARIANT_NAMES },
+    { config: `${open.name} on ${newest.label} (all invariants), depth-first`, cells: [{ s: open, k: newest }], invariants: INVARIANT_NAMES, dfs: true },
     { config: 'catalogue on E0-E9', cells: catalogNames().flatMap((n) => ERAS.map((e) => ({ s: loadScenario(n), k: kernelOfEra(e) }))) },
     stress('5.10'),
     stress('6.1'),
@@ -173,7 +177,7 @@ function main(): void {
     process.stderr.write(`bench: ${job.config} ...\n`);
     // a long job's full graph needs ~10 GB and minutes even so: counted on two workers (the count is the same)
     const full = runJob(job, { por: false, symmetry: false, ...(job.long ? { workers: 2 } : {}) }).states;
-    for (const workers of [1, 2]) {
+    for (const workers of job.dfs ? [1] : [1, 2]) {
       const f = measure(job, workers, job.long ? (runsGiven ?? 1) : runs, full);
       figures.push(f);
       if (!json) process.stdout.write(line(f));
