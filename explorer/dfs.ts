@@ -27,7 +27,7 @@
  * 7.2-8.3 s before (a full hash and canonical form per transition, every
  * pending invariant per new state), see docs/explorer-costs.md.
  */
-import { collisionProbability, finishHi, finishLo, rawA, rawB } from './fingerprint.js';
+import { collisionProbability, finishHi, finishLo, FingerprintSet, rawA, rawB } from './fingerprint.js';
 import { FingerprintMap } from './fingerprintMap.js';
 import { AmpleSelector } from './por.js';
 import { Successors } from './successor.js';
@@ -130,6 +130,36 @@ function cutAware(model: Model, opts: ExploreOptions, symmetry: boolean, symmetr
   return r.end === 'depth' ? run(model, opts, symmetry, symmetryDropped, true) : r;
 }
 
+/** What a run asks of its visited set: the smallest depth a fingerprint was expanded at (-1: never), and to record one. */
+interface Visited {
+  readonly size: number;
+  readonly bytes: number;
+  get(hi: number, lo: number): number;
+  lower(hi: number, lo: number, depth: number): void;
+}
+
+/**
+ * The first run never reads the depths (a state met again is not
+ * expanded again): a fingerprint set (8 B a slot, grown by half) does,
+ * instead of the map's 12 B a slot grown by two. Open-mode benchmark:
+ * 27.9 -> 14.1 B/state, half the BFS's 23.9 (which keeps the paths).
+ */
+class VisitedSet implements Visited {
+  private readonly set = new FingerprintSet();
+  get size(): number {
+    return this.set.size;
+  }
+  get bytes(): number {
+    return this.set.bytes;
+  }
+  get(hi: number, lo: number): number {
+    return this.set.has(hi, lo) ? 0 : -1;
+  }
+  lower(hi: number, lo: number): void {
+    this.set.add(hi, lo);
+  }
+}
+
 /** Thrown inside a run when the model says symmetry is unsafe in a state it reached (as in explorer/bfs.ts). */
 class SymmetryUnsafe extends Error {}
 
@@ -138,7 +168,8 @@ function run(model: Model, opts: ExploreOptions, symmetry: boolean, symmetryDrop
   const sb = model.stateBytes;
   const words = sb >>> 2;
   const width = Math.max(1, model.actionCount);
-  const visited = new FingerprintMap(); // fingerprint -> the smallest depth it was expanded at
+  // fingerprint -> the smallest depth it was expanded at (only a re-expanding run reads it)
+  const visited: Visited = depthAware ? new FingerprintMap() : new VisitedSet();
   const stack = new Stack(sb, width);
   const sel = opts.por && model.por ? new AmpleSelector(model, opts.properties) : undefined;
   const succ = new Successors(model, opts.properties, symmetry);

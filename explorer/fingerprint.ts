@@ -144,6 +144,18 @@ export class FingerprintSet {
     return this.insert(hi, lo);
   }
 
+  /** Is it there? */
+  has(hi: number, lo: number): boolean {
+    const t = this.table;
+    const n = this.slots;
+    for (let i = Math.floor(hi * this.scale); ; ) {
+      const l = t[2 * i + 1]!;
+      if (l === 0) return false;
+      if (l === lo && t[2 * i] === hi) return true;
+      if (++i === n) i = 0;
+    }
+  }
+
   private insert(hi: number, lo: number): boolean {
     const t = this.table;
     const n = this.slots;

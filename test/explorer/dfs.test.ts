@@ -115,6 +115,15 @@ describe('exploreDfs', () => {
     expect(r.violations.map((v) => v.property)).toEqual([NO_DEADLOCK]);
     expect(replay(new Counters(4, 4), r.violations[0]!.path).subarray(0, 4)).toEqual(Uint8Array.of(4, 4, 4, 4));
   });
+  it('memory-light: an exhausted run keeps a fingerprint set (8 B a slot, 50-75% full), less than BFS with its paths', () => {
+    const m = new Counters(5, 9); // 100,000 states
+    const dfs = exploreDfs(m, exploreOptions({}));
+    const bfs = explore(m, exploreOptions({}));
+    expect(dfs.stats.states).toBe(100_000);
+    expect(dfs.stats.bytesPerState).toBeGreaterThan(8 / 0.75);
+    expect(dfs.stats.bytesPerState).toBeLessThan(8 / 0.5 + 0.5); // (+ the stack: 46 frames)
+    expect(dfs.stats.bytesPerState).toBeLessThan(bfs.stats.bytesPerState);
+  });
   it('the depth bound means what it means for BFS: every state within N steps, whatever order DFS met them in', () => {
     for (const d of [1, 3, 5, 8]) {
       const r = exploreDfs(new Counters(3, 4), exploreOptions({ maxDepth: d }));

@@ -337,6 +337,23 @@ describe('FingerprintSet', () => {
       { numRuns: 60 },
     );
   });
+  it('has answers membership without inserting, across growth', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(u32, lo32), { maxLength: 2000 }), fc.array(fc.tuple(u32, lo32), { maxLength: 200 }), (pairs, others) => {
+        const set = new FingerprintSet(4);
+        const seen = new Set<string>();
+        for (const [hi, lo] of pairs) {
+          expect(set.has(hi, lo)).toBe(seen.has(`${hi}:${lo}`));
+          set.add(hi, lo);
+          seen.add(`${hi}:${lo}`);
+          expect(set.has(hi, lo)).toBe(true);
+        }
+        for (const [hi, lo] of others) expect(set.has(hi, lo)).toBe(seen.has(`${hi}:${lo}`));
+        expect(set.size).toBe(seen.size);
+      }),
+      { numRuns: 60 },
+    );
+  });
 
   it('keeps pairs that differ only in hi, or only in lo, apart (colliding slots)', () => {
     const set = new FingerprintSet(4);
