@@ -24,8 +24,9 @@
  * is checked only where the step changed a byte it reads (the parent, a
  * frame of the stack, was checked when first met), and the canonical form
  * only where the step touched a frame. Open-mode benchmark, one thread:
- * 7.2-8.3 s before (a full hash and canonical form per transition, every
- * pending invariant per new state), see docs/explorer-costs.md.
+ * 5.5-5.9 s, against 7.2-8.3 s with a full hash and canonical form per
+ * transition and every pending invariant per new state
+ * (docs/explorer-costs.md).
  */
 import { collisionProbability, finishHi, finishLo, FingerprintSet, rawA, rawB } from './fingerprint.js';
 import { FingerprintMap } from './fingerprintMap.js';
@@ -142,7 +143,9 @@ interface Visited {
  * The first run never reads the depths (a state met again is not
  * expanded again): a fingerprint set (8 B a slot, grown by half) does,
  * instead of the map's 12 B a slot grown by two. Open-mode benchmark:
- * 27.9 -> 14.1 B/state, half the BFS's 23.9 (which keeps the paths).
+ * 27.9 -> 12.0 B/state, half the BFS's 23.9 (which keeps the paths).
+ * (Each new state costs two probes, has then add; the second finds the
+ * slot the first just read, in the cache.)
  */
 class VisitedSet implements Visited {
   private readonly set = new FingerprintSet();
@@ -245,9 +248,10 @@ function run(model: Model, opts: ExploreOptions, symmetry: boolean, symmetryDrop
   };
 
   {
-    const init = model.initialState().slice();
+    const init = new Uint8Array(sb); // a copy, word-aligned for hashing
+    init.set(model.initialState());
     if (symmetry) model.canonicalize!(init);
-    const w = new Uint32Array(init.buffer, init.byteOffset, words);
+    const w = new Uint32Array(init.buffer);
     const a = rawA(w, 0, words);
     const b = rawB(w, 0, words);
     visited.lower(finishHi(a), finishLo(b), 0);
