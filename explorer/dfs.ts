@@ -24,7 +24,7 @@
  * is checked only where the step changed a byte it reads (the parent, a
  * frame of the stack, was checked when first met), and the canonical form
  * only where the step touched a frame. Open-mode benchmark, one thread:
- * 5.5-5.9 s, against 7.2-8.3 s with a full hash and canonical form per
+ * 5.5-5.9 s, against 7.2-7.9 s with a full hash and canonical form per
  * transition and every pending invariant per new state
  * (docs/explorer-costs.md).
  */
