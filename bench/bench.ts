@@ -16,16 +16,19 @@
  *   the generic explorer directly: what the explorer costs per state
  *   when the model costs nothing.
  *
+ * Each configuration and worker count is run once unmeasured first (a
+ * warm-up, see measure()), then measured `--runs` times.
+ *
  * `--long` adds the same open mode with up to 4 operations per actor
  * (59 M states, ~3 min on one worker, ~1.7 min on two, 2.7 GB): a run
- * long enough that the second thread's start-up (~0.25 s: a V8 isolate
- * loading the modules and warming its JIT while the first thread goes on
- * alone) no longer weighs on the two-worker ratio. It is measured once
- * unless `--runs` says otherwise, and its full graph (193 M states,
- * ~5 min and ~10 GB) is counted on two workers.
+ * long enough that the second thread's start-up (~0.3 s cold: a V8
+ * isolate loading the modules and warming its JIT while the first thread
+ * goes on alone) does not weigh on the two-worker ratio. It is measured
+ * once without a warm-up unless `--runs` says otherwise, and its full
+ * graph (193 M states, ~5 min and ~10 GB) is counted on two workers.
  *
  * `--json` prints one object per configuration and worker count;
- * `--quick` runs each measurement once (for smoke tests); `--runs N`;
+ * `--quick` runs each measurement once, without the warm-up (for smoke tests); `--runs N`;
  * `--only TEXT` runs the configurations whose name contains TEXT.
  */
 import { readFileSync } from 'node:fs';
@@ -63,6 +66,12 @@ interface Figure {
   /** fastest and slowest run, to show the machine's noise */
   secondsMin: number;
   secondsMax: number;
+  /**
+   * the unmeasured warm-up run before them (absent for long jobs): on two
+   * workers, the run that started the worker thread, cold, as a single
+   * `pincow explore --workers 2` does
+   */
+  warmUpSeconds?: number;
 }
 
 interface Job {
@@ -123,7 +132,16 @@ function runJob(job: Job, o: CheckOptions): Sample {
   return acc;
 }
 
-function measure(job: Job, workers: number, runs: number, full: number): Figure {
+/**
+ * `runs` runs of `job` on `workers`, after a warm-up run unless the job is
+ * long or the bench `--quick`. Why a warm-up: the one-worker runs follow the full-graph count in
+ * the same thread, so their code is compiled and hot; the worker threads
+ * kept between runs (explorer/threadPool.ts) are hot only from their
+ * second run on. Without it the two-worker median compared a cold start
+ * plus a hot run against hot runs. The warm-up's time is reported.
+ */
+function measure(job: Job, workers: number, runs: number, full: number, quick: boolean): Figure {
+  const warmUp = job.long || quick ? undefined : runJob(job, { workers }).seconds;
   const samples: Sample[] = [];
   for (let i = 0; i < runs; i++) samples.push(runJob(job, { workers }));
   samples.sort((a, b) => a.seconds - b.seconds);
@@ -133,6 +151,7 @@ function measure(job: Job, workers: number, runs: number, full: number): Figure 
     seconds: round(med.seconds, 3), distinctStatesPerSecond: Math.round(med.states / med.seconds),
     bytesPerState: round(med.bytes, 1), statesWithoutReduction: full, por: med.por, symmetry: med.symmetry,
     exhausted: med.exhausted, runs, secondsMin: round(samples[0]!.seconds, 3), secondsMax: round(samples[samples.length - 1]!.seconds, 3),
+    ...(warmUp === undefined ? {} : { warmUpSeconds: round(warmUp, 3) }),
   };
 }
 
@@ -178,7 +197,7 @@ function main(): void {
     // a long job's full graph needs ~10 GB and minutes even so: counted on two workers (the count is the same)
     const full = runJob(job, { por: false, symmetry: false, ...(job.long ? { workers: 2 } : {}) }).states;
     for (const workers of job.dfs ? [1] : [1, 2]) {
-      const f = measure(job, workers, job.long ? (runsGiven ?? 1) : runs, full);
+      const f = measure(job, workers, job.long ? (runsGiven ?? 1) : runs, full, argv.includes('--quick'));
       figures.push(f);
       if (!json) process.stdout.write(line(f));
     }
@@ -190,7 +209,8 @@ function line(f: Figure): string {
   const red = f.statesWithoutReduction / Math.max(1, f.distinctStates);
   return `${f.config}, ${f.workers} worker(s): ${f.distinctStates} distinct states ` +
     `(${f.statesWithoutReduction} without reduction, x${red.toFixed(2)}; POR ${f.por ? 'on' : 'off'}, symmetry ${f.symmetry ? 'on' : 'off'}), ` +
-    `${f.transitions} transitions, ${f.seconds.toFixed(2)} s (median of ${f.runs}; ${f.secondsMin.toFixed(2)}-${f.secondsMax.toFixed(2)}), ` +
+    `${f.transitions} transitions, ${f.seconds.toFixed(2)} s (median of ${f.runs}; ${f.secondsMin.toFixed(2)}-${f.secondsMax.toFixed(2)}` +
+    `${f.warmUpSeconds === undefined ? '' : `; warm-up run ${f.warmUpSeconds.toFixed(2)}`}), ` +
     `${f.distinctStatesPerSecond} states/s, ${f.bytesPerState} bytes/state${f.exhausted ? '' : ', NOT exhausted'}\n`;
 }
 

@@ -56,3 +56,9 @@ export function letGo(bytes: number): void {
   pending = 0;
   if (canCollect()) collect!();
 }
+
+/** Collect now (a pooled worker thread between explorations, explorer/parallelWorker.ts). */
+export function collectNow(): void {
+  pending = 0;
+  if (canCollect()) collect!();
+}

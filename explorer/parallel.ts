@@ -362,12 +362,12 @@ function runOnce(model: Model, opts: ParallelOptions, symmetry: boolean, symmetr
   const inline = new InlineHost(model, opts, s.ctl, s.viol);
   // --workers N: this thread and N - 1 worker threads
   const spawn = opts.workers > 1 ? (): Host => new ThreadHost(opts.workers - 1, opts.factory!, model, opts, s.ctl, s.viol, inline.w) : undefined;
-  let end: ExploreResult['end'];
+  let end: ExploreResult['end'] | undefined;
   try {
     s.attach(inline, spawn);
     end = s.run();
   } finally {
-    s.threads?.close();
+    s.threads?.close(end !== undefined);
   }
   const seconds = Math.max(1e-9, (opts.now() - s.t0) / 1000);
   const shard = opts.shard ? (s.cut ?? { depth: undefined, frontier: 0, part: 0 }) : undefined;

@@ -5,13 +5,14 @@
  * woken per phase through shared memory and waited for with a poll so the
  * coordinator can still watch the clock, the stop hook and progress.
  */
-import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
-import type { MessagePort } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
+import type { MessagePort, Worker } from 'node:worker_threads';
 import { letGo } from './collectGarbage.js';
 import { runnableUrl } from './factory.js';
 import type { ModelFactoryRef } from './factory.js';
 import { C, finishRehash, PHASE_EXPAND, PHASE_QUIT, rehashShare, SPILL_STRIDE } from './levelProtocol.js';
 import { LevelWorker } from './levelWorker.js';
+import { returnThreads, takeThreads } from './threadPool.js';
 import type { ParallelOptions, Stop } from './parallel.js';
 import type { Model } from './types.js';
 import type { SharedTable } from './sharedTable.js';
@@ -43,7 +44,8 @@ export interface Host {
   arenas(parity: number): SharedArrayBuffer[];
   /** worker threads only: have they all built their models (never blocks)? */
   booted?(): boolean;
-  close(): void;
+  /** the exploration is over; `healthy`: it ended without an exception */
+  close(healthy: boolean): void;
 }
 
 export function needsGrowth(ctl: Int32Array): boolean {
@@ -75,7 +77,7 @@ export class InlineHost implements Host {
   arenas(parity: number): SharedArrayBuffer[] {
     return [this.w.arena(parity)];
   }
-  close(): void {}
+  close(_healthy: boolean): void {}
 }
 
 /**
@@ -85,23 +87,26 @@ export class InlineHost implements Host {
  * the clock and the stop hook, table growth, a worker's failure.
  */
 export class ThreadHost implements Host {
-  private readonly workers: Worker[] = [];
+  private readonly entry: URL;
+  private readonly workers: Worker[];
   private readonly ports: MessagePort[] = [];
   constructor(
     n: number, ref: ModelFactoryRef, private readonly model: Model, opts: ParallelOptions,
     private readonly ctl: Int32Array, viol: Int32Array, private readonly self: LevelWorker,
   ) {
     const here = import.meta.url;
-    const entry = runnableUrl(new URL(`./parallelWorker${here.endsWith('.ts') ? '.ts' : '.js'}`, here).href);
-    for (let i = 0; i < n; i++) {
+    this.entry = new URL(runnableUrl(new URL(`./parallelWorker${here.endsWith('.ts') ? '.ts' : '.js'}`, here).href));
+    // threads kept from an earlier exploration in this process first (explorer/threadPool.ts)
+    this.workers = takeThreads(n, this.entry);
+    this.workers.forEach((w, i) => {
       const { port1, port2 } = new MessageChannel();
       const init: WorkerInit = {
         ref, ctl: ctl.buffer as SharedArrayBuffer, viol: viol.buffer as SharedArrayBuffer, port: port2,
         deadlock: opts.deadlock, por: opts.por, symmetry: opts.symmetry, index: i + 1,
       };
-      this.workers.push(new Worker(new URL(entry), { workerData: init, transferList: [port2] }));
+      w.postMessage(init, [port2]);
       this.ports.push(port1);
-    }
+    });
     this.names = opts.properties.map((p) => p.name);
     const none = new SharedArrayBuffer(0);
     this.threadArenas = this.workers.map(() => [none, none]);
@@ -294,11 +299,15 @@ export class ThreadHost implements Host {
     return kib * 1024;
   }
 
-  close(): void {
+  close(healthy: boolean): void {
+    Atomics.store(this.ctl, C.STOP, 1);
     Atomics.store(this.ctl, C.PHASE, PHASE_QUIT);
     Atomics.add(this.ctl, C.GEN, 1);
     Atomics.notify(this.ctl, C.GEN);
-    for (const w of this.workers) w.unref();
+    // After an exception (a worker's failure, or this thread's mid-phase)
+    // a worker may be anywhere, parked for a growth that will not come
+    // too: only threads of a run that ended in order are kept.
+    returnThreads(this.workers, this.entry, healthy && !Atomics.load(this.ctl, C.ERROR));
   }
 }
 

@@ -1,0 +1,66 @@
+/**
+ * The parallel BFS's worker threads, kept between explorations
+ * (explorer/parallelHosts.ts ThreadHost takes them, parallelWorker.ts is
+ * what they run).
+ *
+ * Why: a new thread is a new V8 isolate. It loads the modules and, worse,
+ * runs its first levels on cold code while the coordinating thread's is
+ * hot: on the open-mode benchmark the second thread joined after ~0.3 s
+ * of a 3-second run. And `pincow matrix --workers 2` or the catalogue
+ * benchmark started threads for every scenario that reached a few hundred
+ * states, so two workers were slower than one on small graphs. A thread
+ * that finished an exploration now waits, idle and unref'd (it keeps no
+ * process alive), for the next one in the same process; each exploration
+ * still sends its own model factory, control words and port, and the
+ * thread builds its model again (a few ms), so nothing of one run leaks
+ * into the next but the JIT's compiled code.
+ *
+ * A thread that failed, or whose run was abandoned mid-phase by an
+ * exception, is terminated instead of kept.
+ */
+import { Worker } from 'node:worker_threads';
+
+/** idle threads by the URL of the module they run */
+const idle = new Map<string, Worker[]>();
+
+function idleOf(entry: URL): Worker[] {
+  let ws = idle.get(entry.href);
+  if (!ws) idle.set(entry.href, (ws = []));
+  return ws;
+}
+
+function spawn(entry: URL): Worker {
+  const w = new Worker(entry);
+  w.unref();
+  // an idle thread that dies (it should not) leaves the pool
+  w.once('exit', () => {
+    const ws = idleOf(entry);
+    const i = ws.indexOf(w);
+    if (i >= 0) ws.splice(i, 1);
+  });
+  return w;
+}
+
+/** `n` threads running `entry`: idle ones first (most recently used first: the warmest), new ones for the rest. */
+export function takeThreads(n: number, entry: URL): Worker[] {
+  const ws = idleOf(entry);
+  const out: Worker[] = [];
+  while (out.length < n && ws.length > 0) out.push(ws.pop()!);
+  while (out.length < n) out.push(spawn(entry));
+  return out;
+}
+
+/** Threads running `entry` whose exploration ended: kept for the next one if `healthy`, terminated otherwise. */
+export function returnThreads(ws: readonly Worker[], entry: URL, healthy: boolean): void {
+  for (const w of ws) {
+    if (healthy) idleOf(entry).push(w);
+    else void w.terminate();
+  }
+}
+
+/** How many threads wait for an exploration (tests). */
+export function idleThreads(): number {
+  let n = 0;
+  for (const ws of idle.values()) n += ws.length;
+  return n;
+}
