@@ -9,8 +9,9 @@
  * workers with Atomics.wait, so exploreParallel() is a synchronous call
  * like explore(). Small levels it runs alone: a hand-over costs more than
  * they do. Every worker thread rebuilds the model from a factory
- * (explorer/factory.ts). With `workers` 0 or 1 no thread is started
- * (what `--shard` alone uses).
+ * (explorer/factory.ts); threads are kept between explorations in one
+ * process (explorer/threadPool.ts), so a later one starts warm. With
+ * `workers` 0 or 1 no thread is started (what `--shard` alone uses).
  *
  * Determinism: the table's tags (explorer/sharedTable.ts) give each new
  * state to its first discoverer in frontier order, and the next level is
@@ -89,7 +90,14 @@ const MIN_BLOCK = 32;
  * search are tiny, and the workers boot meanwhile.
  */
 export const PARALLEL_MIN = 1024;
-/** The worker threads are started once a level holds this many states, so they have booted by the time a level reaches PARALLEL_MIN (and small searches start none). */
+/**
+ * The worker threads are taken (explorer/threadPool.ts: kept ones, or new
+ * ones) once a level holds this many states, so they have booted by the
+ * time a level reaches PARALLEL_MIN (and small searches start none).
+ * Taking them at the first level instead measured slower on a cold
+ * start (3.51-3.64 s against 3.44-3.54, alternated runs): a booting
+ * isolate competes with the first levels' own compilation.
+ */
 export const SPAWN_AT = 128;
 
 export type Stop = StopReason | 'states' | 'seconds';

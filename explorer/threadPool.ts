@@ -5,15 +5,18 @@
  *
  * Why: a new thread is a new V8 isolate. It loads the modules and, worse,
  * runs its first levels on cold code while the coordinating thread's is
- * hot: on the open-mode benchmark the second thread joined after ~0.3 s
- * of a 3-second run. And `pincow matrix --workers 2` or the catalogue
- * benchmark started threads for every scenario that reached a few hundred
- * states, so two workers were slower than one on small graphs. A thread
- * that finished an exploration now waits, idle and unref'd (it keeps no
- * process alive), for the next one in the same process; each exploration
- * still sends its own model factory, control words and port, and the
- * thread builds its model again (a few ms), so nothing of one run leaks
- * into the next but the JIT's compiled code.
+ * hot: a cold two-worker run of the open-mode benchmark takes ~0.5 s more
+ * than one whose worker thread explored before (3.3-3.6 s against
+ * 2.9-3.0 s). A thread that finished an exploration now waits, idle and
+ * unref'd (it keeps no process alive), for the next one in the same
+ * process (`pincow matrix`, the API, the benchmark's repeated runs); each
+ * exploration still sends its own model factory, control words and port,
+ * and the thread builds its model again (a few ms), so nothing of one run
+ * carries into the next but the JIT's compiled code. (It does not make
+ * two workers pay on small graphs: the catalogue on two workers took
+ * 0.48-0.55 s with and without it, against ~0.35 s on one; that cost is
+ * the parallel engine's per-level bookkeeping, most levels there being
+ * run by the coordinating thread alone.)
  *
  * A thread that failed, or whose run was abandoned mid-phase by an
  * exception, is terminated instead of kept.
