@@ -52,12 +52,10 @@ export function canCollect(): boolean {
 /** This thread no longer holds a buffer of `bytes` bytes; collect once enough has piled up. */
 export function letGo(bytes: number): void {
   pending += bytes;
-  if (pending < RELEASE_STEP) return;
-  pending = 0;
-  if (canCollect()) collect!();
+  if (pending >= RELEASE_STEP) collectNow();
 }
 
-/** Collect now (a pooled worker thread between explorations, explorer/parallelWorker.ts). */
+/** Collect now (letGo, and a kept worker thread between explorations: explorer/parallelWorker.ts). */
 export function collectNow(): void {
   pending = 0;
   if (canCollect()) collect!();

@@ -91,12 +91,9 @@ const MIN_BLOCK = 32;
  */
 export const PARALLEL_MIN = 1024;
 /**
- * The worker threads are taken (explorer/threadPool.ts: kept ones, or new
- * ones) once a level holds this many states, so they have booted by the
- * time a level reaches PARALLEL_MIN (and small searches start none).
- * Taking them at the first level instead measured slower on a cold
- * start (3.51-3.64 s against 3.44-3.54, alternated runs): a booting
- * isolate competes with the first levels' own compilation.
+ * Worker threads are taken (threadPool.ts) once a level holds this many
+ * states, so they have booted by PARALLEL_MIN (small searches take none).
+ * At the first level measured slower cold (3.51-3.64 s against 3.44-3.54).
  */
 export const SPAWN_AT = 128;
 

@@ -109,9 +109,9 @@ async function runJob(init: WorkerInit): Promise<void> {
   collectNow();
 }
 
-// Jobs one after the other (the pool hands a thread out again only once
-// its coordinator saw it finish, but a job's model is built
-// asynchronously).
+// Jobs one after the other: the pool hands a thread out again as soon as
+// its coordinator has posted PHASE_QUIT, which the thread may not have
+// read yet, and a job builds its model asynchronously.
 let jobs = Promise.resolve();
 parentPort!.on('message', (init: WorkerInit) => {
   jobs = jobs.then(() => runJob(init));
