@@ -28,8 +28,9 @@
  * graph (193 M states, ~5 min and ~10 GB) is counted on two workers.
  *
  * `--json` prints one object per configuration and worker count;
- * `--quick` runs each measurement once, without the warm-up (for smoke tests); `--runs N`;
- * `--only TEXT` runs the configurations whose name contains TEXT.
+ * `--quick` runs each measurement once, without the warm-up (for smoke
+ * tests); `--runs N`; `--only TEXT` runs the configurations whose name
+ * contains TEXT.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -134,11 +135,12 @@ function runJob(job: Job, o: CheckOptions): Sample {
 
 /**
  * `runs` runs of `job` on `workers`, after a warm-up run unless the job is
- * long or the bench `--quick`. Why a warm-up: the one-worker runs follow the full-graph count in
- * the same thread, so their code is compiled and hot; the worker threads
- * kept between runs (explorer/threadPool.ts) are hot only from their
- * second run on. Without it the two-worker median compared a cold start
- * plus a hot run against hot runs. The warm-up's time is reported.
+ * long or the bench `--quick`. Why a warm-up: the one-worker runs follow
+ * the full-graph count in the same thread, so their code is compiled and
+ * hot; the worker threads kept between runs (explorer/threadPool.ts) are
+ * hot only from their second run on. Without it the two-worker median
+ * compared a cold start plus a hot run against hot runs. The warm-up's
+ * time is reported.
  */
 function measure(job: Job, workers: number, runs: number, full: number, quick: boolean): Figure {
   const warmUp = job.long || quick ? undefined : runJob(job, { workers }).seconds;

@@ -12,11 +12,11 @@
  * process (`pincow matrix`, the API, the benchmark's repeated runs); each
  * exploration still sends its own model factory, control words and port,
  * and the thread builds its model again (a few ms), so nothing of one run
- * carries into the next but the JIT's compiled code. (It does not make
- * two workers pay on small graphs: the catalogue on two workers took
- * 0.48-0.55 s with and without it, against ~0.35 s on one; that cost is
- * the parallel engine's per-level bookkeeping, most levels there being
- * run by the coordinating thread alone.)
+ * carries into the next but the JIT's compiled code. (On small graphs
+ * two workers still cost more than one: the catalogue took 0.48-0.55 s on
+ * two with and without the pool, against ~0.35 s on one. That cost is the
+ * parallel engine's per-level bookkeeping; the coordinating thread runs
+ * most of those levels alone.)
  *
  * A thread that failed, or whose run was abandoned mid-phase by an
  * exception, is terminated instead of kept.
