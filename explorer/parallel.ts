@@ -57,7 +57,9 @@ import type { HostMsg } from './levelProtocol.js';
 import { grownTable, INITIAL_SLOTS, MAX_LOAD, SharedTable, tableBuffer } from './sharedTable.js';
 import type { ExploreOptions, ExploreResult, Model, StopReason, Violation } from './types.js';
 import { NO_DEADLOCK } from './types.js';
-import { InlineHost, ThreadHost } from './parallelHosts.js';
+import { InlineHost, ThreadHost, workerEntry } from './parallelHosts.js';
+import { smallGraphFirst } from './smallFirst.js';
+import { warmThreads } from './threadPool.js';
 import type { Host, Hooks } from './parallelHosts.js';
 import { needsGrowth } from './parallelHosts.js';
 
@@ -351,6 +353,18 @@ class SymmetryUnsafe extends Error {}
  */
 export function exploreParallel(model: Model, opts: ParallelOptions): ParallelResult {
   if (opts.workers > 1 && !opts.factory) throw new Error('pincow internal error: worker threads need a model factory');
+  // A small graph is answered on this thread (explorer/smallFirst.ts);
+  // not for shards (the cut is this engine's) nor the tests' parallelMin.
+  if (opts.workers <= 1 || opts.shard || opts.parallelMin !== undefined) return reducedRun(model, opts);
+  const first = smallGraphFirst(model, opts, SPAWN_AT, () => warmThreads(opts.workers - 1, workerEntry()));
+  if (first.result) return { ...first.result, shard: undefined };
+  const r = reducedRun(model, { ...opts, listener: first.listener });
+  const seconds = r.stats.seconds + first.seconds;
+  return { ...r, stats: { ...r.stats, seconds, statesPerSecond: r.stats.states / seconds } };
+}
+
+/** exploreParallel with symmetry if asked for, and again without it if the model reports an unsafe state. */
+function reducedRun(model: Model, opts: ParallelOptions): ParallelResult {
   const symmetry = opts.symmetry && model.canonicalize !== undefined;
   if (symmetry) {
     try {
@@ -368,11 +382,19 @@ function runOnce(model: Model, opts: ParallelOptions, symmetry: boolean, symmetr
   // --workers N: this thread and N - 1 worker threads
   const spawn = opts.workers > 1 ? (): Host => new ThreadHost(opts.workers - 1, opts.factory!, model, opts, s.ctl, s.viol, inline.w) : undefined;
   let end: ExploreResult['end'] | undefined;
+  let healthy = false;
   try {
     s.attach(inline, spawn);
     end = s.run();
+    healthy = true;
+  } catch (e) {
+    // Symmetry found unsafe stops a phase in order, as a bound does: the
+    // threads are kept for the run again without it (bench/stress.pincow
+    // started a cold thread for it: ~0.1 s).
+    healthy = e instanceof SymmetryUnsafe;
+    throw e;
   } finally {
-    s.threads?.close(end !== undefined);
+    s.threads?.close(healthy);
   }
   const seconds = Math.max(1e-9, (opts.now() - s.t0) / 1000);
   const shard = opts.shard ? (s.cut ?? { depth: undefined, frontier: 0, part: 0 }) : undefined;

@@ -86,6 +86,12 @@ export class InlineHost implements Host {
  * otherwise), and between its chunks it does the coordinator's part:
  * the clock and the stop hook, table growth, a worker's failure.
  */
+/** The module the worker threads run (parallelWorker.ts, compiled). */
+export function workerEntry(): URL {
+  const here = import.meta.url;
+  return new URL(runnableUrl(new URL(`./parallelWorker${here.endsWith('.ts') ? '.ts' : '.js'}`, here).href));
+}
+
 export class ThreadHost implements Host {
   private readonly entry: URL;
   private readonly workers: Worker[];
@@ -94,8 +100,7 @@ export class ThreadHost implements Host {
     n: number, ref: ModelFactoryRef, private readonly model: Model, opts: ParallelOptions,
     private readonly ctl: Int32Array, viol: Int32Array, private readonly self: LevelWorker,
   ) {
-    const here = import.meta.url;
-    this.entry = new URL(runnableUrl(new URL(`./parallelWorker${here.endsWith('.ts') ? '.ts' : '.js'}`, here).href));
+    this.entry = workerEntry();
     // threads kept from an earlier exploration in this process first (explorer/threadPool.ts)
     this.workers = takeThreads(n, this.entry);
     this.workers.forEach((w, i) => {

@@ -12,11 +12,10 @@
  * process (`pincow matrix`, the API, the benchmark's repeated runs); each
  * exploration still sends its own model factory, control words and port,
  * and the thread builds its model again (a few ms), so nothing of one run
- * carries into the next but the JIT's compiled code. (On small graphs
- * two workers still cost more than one: the catalogue took 0.48-0.55 s on
- * two with and without the pool, against ~0.35 s on one. That cost is the
- * parallel engine's per-level bookkeeping; the coordinating thread runs
- * most of those levels alone.)
+ * carries into the next but the JIT's compiled code. (Small graphs are
+ * not helped by the pool: the parallel engine's per-level bookkeeping
+ * cost them more than starting threads did; they now go to the
+ * one-thread BFS first, explorer/smallFirst.ts.)
  *
  * A thread that failed, or whose run was abandoned mid-phase by an
  * exception, is terminated instead of kept.
@@ -32,7 +31,11 @@ function idleOf(entry: URL): Worker[] {
   return ws;
 }
 
+/** threads started in this process (tests: were threads kept or started again?) */
+let started = 0;
+
 function spawn(entry: URL): Worker {
+  started++;
   const w = new Worker(entry);
   w.unref();
   // an idle thread that dies (it should not) leaves the pool
@@ -53,6 +56,16 @@ export function takeThreads(n: number, entry: URL): Worker[] {
   return out;
 }
 
+/**
+ * Start threads running `entry` until `n` are idle, without waiting for
+ * them to boot: the next exploration takes them (a job posted to a
+ * booting thread waits for it in its port).
+ */
+export function warmThreads(n: number, entry: URL): void {
+  const ws = idleOf(entry);
+  while (ws.length < n) ws.push(spawn(entry));
+}
+
 /** Threads running `entry` whose exploration ended: kept for the next one if `healthy`, terminated otherwise. */
 export function returnThreads(ws: readonly Worker[], entry: URL, healthy: boolean): void {
   for (const w of ws) {
@@ -66,4 +79,9 @@ export function idleThreads(): number {
   let n = 0;
   for (const ws of idle.values()) n += ws.length;
   return n;
+}
+
+/** How many threads this process has started (tests). */
+export function startedThreads(): number {
+  return started;
 }
