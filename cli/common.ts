@@ -3,6 +3,7 @@
  * TTY, and resolving the common options (kernels, switches, invariants,
  * scenarios) once, at the boundary, into validated values.
  */
+import { availableParallelism } from 'node:os';
 import chalk from 'chalk';
 import { didYouMean, PincowError } from '../model/errors.js';
 import { resolveKernels, toggleSwitches, ERAS } from '../model/kernels.js';
@@ -54,7 +55,8 @@ export interface CommonArgs {
   'max-states'?: number;
   'max-seconds'?: number;
   'max-memory'?: number;
-  workers?: number;
+  /** a whole number, or `auto` (workersOf) */
+  workers?: string;
   strategy?: string;
   progress?: string;
   'progress-interval'?: number;
@@ -98,14 +100,28 @@ export interface Bounds {
 /** The most worker threads `--workers` accepts (the table and the levels are shared; more threads than cores only adds contention). */
 export const MAX_WORKERS = 64;
 
+/**
+ * `--workers`: a whole number from 1 to MAX_WORKERS, or `auto`: one
+ * thread per core the process may use (os.availableParallelism), two on
+ * this project's machines. More threads than cores only contend.
+ */
+export function workersOf(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const cores = Math.min(MAX_WORKERS, availableParallelism());
+  const text = String(v); // (given twice, yargs makes it an array: "2,3" is refused below)
+  if (text === 'auto') return cores;
+  const w = Number(text);
+  if (text.trim() === '' || !Number.isInteger(w) || w < 1 || w > MAX_WORKERS) {
+    throw new PincowError('bad-option', `--workers must be a whole number from 1 to ${MAX_WORKERS}, found ${text === '' ? 'nothing' : text}; or auto (one per core: ${cores} here)`);
+  }
+  return w;
+}
+
 export function boundsOf(a: CommonArgs): Bounds {
   for (const [k, v] of [['depth', a.depth], ['max-states', a['max-states']], ['max-seconds', a['max-seconds']], ['max-memory', a['max-memory']]] as const) {
     if (v !== undefined && (!Number.isFinite(v) || v <= 0)) throw new PincowError('bad-option', `--${k} must be a positive number, found ${String(v)}`);
   }
-  const w = a.workers;
-  if (w !== undefined && (!Number.isInteger(w) || w < 1 || w > MAX_WORKERS)) {
-    throw new PincowError('bad-option', `--workers must be a whole number from 1 to ${MAX_WORKERS}, found ${String(w)}`);
-  }
+  const w = workersOf(a.workers);
   const strategy = a.strategy;
   if (strategy !== undefined && strategy !== 'bfs' && strategy !== 'dfs') {
     throw new PincowError('bad-option', `--strategy ${strategy} is not known; expected bfs (breadth-first, shortest counterexamples) or dfs (depth-first, memory-light)${didYouMean(strategy, ['bfs', 'dfs'])}`);

@@ -37,7 +37,7 @@ function common<T>(y: Argv<T>) {
     .option('max-states', { type: 'number', describe: 'stop (exit 3) after this many distinct states' })
     .option('max-seconds', { type: 'number', describe: 'stop (exit 3) after this many seconds' })
     .option('max-memory', { type: 'number', describe: 'stop (exit 3) once the process uses this many MiB (resident)' })
-    .option('workers', { type: 'number', describe: `BFS on N threads (this one and N-1 workers, 1-${MAX_WORKERS}) sharing one fingerprint table; same verdicts and counterexamples whatever N` })
+    .option('workers', { type: 'string', describe: `BFS on N threads (this one and N-1 workers, 1-${MAX_WORKERS}, or auto: one per core) sharing one fingerprint table; same verdicts and counterexamples whatever N` })
     .option('strategy', { type: 'string', describe: 'bfs (default: shortest counterexamples) or dfs (depth-first, memory-light; counterexamples not shortest)' })
     .option('progress', { type: 'string', describe: 'progress on stderr: none, text or json (JSON lines); default text on a terminal, else none' })
     .option('progress-interval', { type: 'number', describe: 'seconds between progress reports (default 0.5 text, 1 json)' })

@@ -11,7 +11,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.js';
@@ -46,6 +46,8 @@ const CASES = [
   ['fork-after-pin', 'E0,E1,E2'],
 ] as const;
 
+// (The catalogue scenarios' graphs are small: --workers answers them on
+// one thread, explorer/smallFirst.ts; the stress graph runs on the threads.)
 describe('--workers 2: the output of one worker', () => {
   it.each(CASES)('%s on %s', (name, kernels) => {
     const one = run(['check', name, '--kernel', kernels]);
@@ -63,6 +65,17 @@ describe('--workers 2: the output of one worker', () => {
         .map((o) => [o.verdict, o.invariants, o.violations.map((v) => v.path), o.stats.states, o.stats.transitions]);
       expect(pick(b)).toEqual(pick(a));
     }
+  });
+});
+
+describe('--workers auto', () => {
+  it('one thread per core (the start event says how many), the output of one worker', () => {
+    const one = run(['check', 'gup-fast-vs-fork', '--kernel', '5.10']);
+    const auto = run(['check', 'gup-fast-vs-fork', '--kernel', '5.10', '--workers', 'auto', '--progress', 'json']);
+    expect(auto.code).toBe(one.code);
+    expect(untimed(auto.out)).toBe(untimed(one.out));
+    const start = JSON.parse(auto.err.split('\n')[0]!) as { workers: number };
+    expect(start.workers).toBe(Math.min(64, availableParallelism()));
   });
 });
 
@@ -152,6 +165,9 @@ describe('bad options: exit 2 and what is accepted', () => {
     [['--workers', '0'], /--workers must be a whole number from 1 to 64, found 0/],
     [['--workers', '1.5'], /--workers must be a whole number from 1 to 64, found 1.5/],
     [['--workers', '65'], /--workers must be a whole number from 1 to 64, found 65/],
+    [['--workers', 'all'], /--workers must be a whole number from 1 to 64, found all; or auto \(one per core: \d+ here\)/],
+    [['--workers', ''], /--workers must be a whole number from 1 to 64, found nothing; or auto/],
+    [['--workers', '2', '--workers', '3'], /--workers must be a whole number from 1 to 64, found 2,3/],
     [['--strategy', 'dsf'], /--strategy dsf is not known; expected bfs .* or dfs .*did you mean "dfs"/],
     [['--strategy', 'dfs', '--workers', '2'], /--workers needs --strategy bfs/],
     [['--progress', 'loud'], /--progress loud is not known; expected none, text or json/],
