@@ -8,7 +8,8 @@
  * (the clock, the stop hook, growing the table) and waiting for the
  * workers with Atomics.wait, so exploreParallel() is a synchronous call
  * like explore(). Small levels it runs alone: a hand-over costs more than
- * they do. Every worker thread rebuilds the model from a factory
+ * they do; and a small graph goes to explore() first (smallFirst.ts).
+ * Every worker thread rebuilds the model from a factory
  * (explorer/factory.ts); threads are kept between explorations in one
  * process (explorer/threadPool.ts), so a later one starts warm. With
  * `workers` 0 or 1 no thread is started (what `--shard` alone uses).

@@ -80,18 +80,18 @@ export class InlineHost implements Host {
   close(_healthy: boolean): void {}
 }
 
-/**
- * This thread and n worker threads. The coordinating thread takes chunks
- * like the workers do (its JIT is warm, and it would only wait
- * otherwise), and between its chunks it does the coordinator's part:
- * the clock and the stop hook, table growth, a worker's failure.
- */
 /** The module the worker threads run (parallelWorker.ts, compiled). */
 export function workerEntry(): URL {
   const here = import.meta.url;
   return new URL(runnableUrl(new URL(`./parallelWorker${here.endsWith('.ts') ? '.ts' : '.js'}`, here).href));
 }
 
+/**
+ * This thread and n worker threads. The coordinating thread takes chunks
+ * like the workers do (its JIT is warm, and it would only wait
+ * otherwise), and between its chunks it does the coordinator's part:
+ * the clock and the stop hook, table growth, a worker's failure.
+ */
 export class ThreadHost implements Host {
   private readonly entry: URL;
   private readonly workers: Worker[];

@@ -9,7 +9,8 @@
  * exploreParallel() first runs explore() (explorer/bfs.ts) bounded to
  * SMALL_GRAPH states: a graph that ends within it is answered by that
  * run, which is what the parallel engine would have answered (the two
- * give the same verdicts, paths and counts: test/explorer/parallel.test.ts);
+ * give the same verdicts, paths and counts: test/explorer/parallel.test.ts
+ * and workers.test.ts);
  * a bigger one is explored again by the parallel engine from the start,
  * and the first SMALL_GRAPH states are paid twice: 14-30 ms in open mode,
  * inside the noise of a cold two-worker run (3.61-3.86 s against
