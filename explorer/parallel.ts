@@ -46,61 +46,26 @@
  * shard goes on from its part alone (explorer/shardCut.ts).
  */
 import { collisionProbability, finishHi, finishLo, rawA, rawB } from './fingerprint.js';
-import type { ModelFactoryRef } from './factory.js';
 import { actionView, C, childrenUpTo, claimsHeld, claimsLog, FOUND_EARLIER, NONE, PHASE_EXPAND, PHASE_PLACE, rangeStart, succBytes, succView, transitionsOf } from './levelProtocol.js';
 import { chunksOf, frontierOf, nextLevel, placedFrontier } from './levelFrontier.js';
 import { cutForShard } from './shardCut.js';
-import type { LevelPaths, ShardCut, ShardSpec } from './shardCut.js';
+import type { LevelPaths, ShardCut } from './shardCut.js';
 export { SHARD_MIN_PER_SHARD } from './shardCut.js';
 export type { ShardCut, ShardSpec } from './shardCut.js';
 import type { Frontier } from './levelFrontier.js';
 import type { HostMsg } from './levelProtocol.js';
 import { grownTable, INITIAL_SLOTS, MAX_LOAD, SharedTable, tableBuffer } from './sharedTable.js';
-import type { ExploreOptions, ExploreResult, Model, StopReason, Violation } from './types.js';
+import type { ExploreResult, Model, Violation } from './types.js';
 import { NO_DEADLOCK } from './types.js';
 import { InlineHost, ThreadHost, workerEntry } from './parallelHosts.js';
 import { smallGraphFirst } from './smallFirst.js';
 import { warmThreads } from './threadPool.js';
 import type { Host, Hooks } from './parallelHosts.js';
 import { needsGrowth } from './parallelHosts.js';
-
-export interface ParallelOptions extends ExploreOptions {
-  /** threads that expand states: this one and workers - 1 worker threads (0 or 1: this thread only) */
-  readonly workers: number;
-  /** how the worker threads rebuild the model (needed when workers > 1) */
-  readonly factory: ModelFactoryRef | undefined;
-  readonly shard: ShardSpec | undefined;
-  /** test hook (workers: 0): expand chunks last first; nothing may change */
-  readonly reverseChunks?: boolean;
-  /** test hook: hand levels of at least this many states to the threads (default PARALLEL_MIN), and start them at once */
-  readonly parallelMin?: number;
-  /** test hook: the claims log's entries per level (default: levelProtocol.ts claimsLog, a quarter of the frontier); 0 makes every level overflow it */
-  readonly claimsCapacity?: number;
-}
-
-export interface ParallelResult extends ExploreResult {
-  readonly shard: ShardCut | undefined;
-}
-
-const MAX_CHUNK = 512;
-/** the fewest records per block of the next level (levelProtocol.ts blockRecords) */
-const MIN_BLOCK = 32;
-/**
- * Levels smaller than this are expanded by the coordinating thread itself:
- * handing a level to the workers costs two wake-ups per worker (a
- * fraction of a millisecond on an idle machine, much more on a busy one),
- * more than a few hundred states take to expand. The early levels of a
- * search are tiny, and the workers boot meanwhile.
- */
-export const PARALLEL_MIN = 1024;
-/**
- * Worker threads are taken (threadPool.ts) once a level holds this many
- * states, so they have booted by PARALLEL_MIN (small searches take none).
- * At the first level measured slower cold (3.51-3.64 s against 3.44-3.54).
- */
-export const SPAWN_AT = 128;
-
-export type Stop = StopReason | 'states' | 'seconds';
+import { MAX_CHUNK, MIN_BLOCK, PARALLEL_MIN, SPAWN_AT } from './parallelOptions.js';
+import type { ParallelOptions, ParallelResult, Stop } from './parallelOptions.js';
+export { PARALLEL_MIN, SPAWN_AT } from './parallelOptions.js';
+export type { ParallelOptions, ParallelResult, Stop } from './parallelOptions.js';
 
 /** What a level keeps for the paths to its states (action: a byte per state when the model has at most 256 actions, levelProtocol.ts actionView). */
 type Level = LevelPaths;

@@ -13,7 +13,7 @@ import type { ModelFactoryRef } from './factory.js';
 import { C, finishRehash, PHASE_EXPAND, PHASE_QUIT, rehashShare, SPILL_STRIDE } from './levelProtocol.js';
 import { LevelWorker } from './levelWorker.js';
 import { returnThreads, takeThreads } from './threadPool.js';
-import type { ParallelOptions, Stop } from './parallel.js';
+import type { ParallelOptions, Stop } from './parallelOptions.js';
 import type { Model } from './types.js';
 import type { SharedTable } from './sharedTable.js';
 import type { ArenaMsg, HostMsg } from './levelProtocol.js';
